@@ -1,0 +1,332 @@
+#!/usr/bin/env python3
+"""Developer commands of ar_analytics.
+
+    python3 manage.py demo [--db NAME] [--recreate] [--size demo|test] [--no-serve]
+    python3 manage.py test [--db NAME] [--keep-db] [--no-lint] [-- PYTEST ARGS]
+
+Both expect Odoo 19 importable by this python3 (``python3 -c "import odoo"``) and a local
+PostgreSQL (started here when it is installed but stopped).
+"""
+
+import argparse
+import contextlib
+import datetime
+import getpass
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+ADDON = "ar_analytics"
+ADDON_DEPS = {"pandas": "pandas", "numpy": "numpy"}
+TEST_DEPS = {"pytest_odoo": "pytest-odoo", "ruff": "ruff", "pylint_odoo": "pylint-odoo"}
+DEMO_DB = "ar_demo"
+TEST_DB = "ar_analytics_test"
+MODULES = "account,sale,ar_analytics"
+
+
+class Missing(Exception):
+    """A prerequisite is missing: said in one line, never as a traceback."""
+
+
+def say(message):
+    print(message, flush=True)
+
+
+# -- prerequisites -----------------------------------------------------------------------------
+def check_odoo():
+    try:
+        import odoo.release
+    except ImportError as exc:
+        raise Missing(
+            "Odoo 19 is not importable by this python3 (`python3 -c 'import odoo'` fails: "
+            f"{exc}). Install Odoo 19.0 first: see README.md, 'Requirements'."
+        ) from None
+    if tuple(odoo.release.version_info[:2]) != (19, 0):
+        raise Missing(f"Odoo {odoo.release.version} found; ar_analytics needs Odoo 19.0.")
+    spec = importlib.util.find_spec(f"odoo.addons.{ADDON}")
+    if spec and spec.origin and Path(spec.origin).resolve().parent != ROOT / ADDON:
+        raise Missing(
+            f"another copy of {ADDON} is installed at {Path(spec.origin).parent} and would "
+            f"shadow this checkout: remove it (pip uninstall odoo-addon-{ADDON})."
+        )
+
+
+def ensure_python(packages):
+    """Install the missing Python packages (module name -> PyPI name) into this python."""
+    missing = [pypi for module, pypi in packages.items() if not importlib.util.find_spec(module)]
+    if missing:
+        say(f"- installing Python packages: {', '.join(missing)}")
+        done = subprocess.run(
+            [sys.executable, "-m", "pip", "install", "-q", *missing],
+            check=False,
+        )
+        if done.returncode:
+            raise Missing(f"pip could not install {', '.join(missing)}.")
+
+
+def _connect(dbname="postgres"):
+    import psycopg2
+
+    return psycopg2.connect(dbname=dbname)
+
+
+def _clusters():
+    if not shutil.which("pg_lsclusters"):
+        return []
+    out = subprocess.run(
+        ["pg_lsclusters", "--no-header"], capture_output=True, text=True, check=False
+    ).stdout
+    return [line.split() for line in out.splitlines() if line.strip()]
+
+
+def ensure_postgres():
+    """Connect to the local PostgreSQL; start it, and create our role, when needed."""
+    import psycopg2
+
+    try:
+        _connect().close()
+        return
+    except psycopg2.OperationalError as exc:
+        error = str(exc)
+    if "does not exist" in error and "role" in error:
+        _create_role()
+        _connect().close()
+        return
+    clusters = _clusters()
+    if not clusters:
+        raise Missing(
+            "PostgreSQL is not running and no local cluster was found to start "
+            "(install PostgreSQL, e.g. `apt-get install postgresql`)."
+        )
+    for version, name, _port, status, *_rest in clusters:
+        if status != "online":
+            say(f"- starting PostgreSQL {version}/{name}")
+            subprocess.run(["pg_ctlcluster", version, name, "start"], check=False)
+    for _attempt in range(20):
+        try:
+            _connect().close()
+            return
+        except psycopg2.OperationalError as exc:
+            error = str(exc)
+            if "does not exist" in error and "role" in error:
+                _create_role()
+            else:
+                time.sleep(0.5)
+    raise Missing(f"PostgreSQL could not be reached or started: {error.strip()}")
+
+
+def _create_role():
+    user = getpass.getuser()
+    if os.geteuid() != 0 or not shutil.which("runuser"):
+        raise Missing(
+            f"PostgreSQL has no role '{user}': create it (sudo -u postgres createuser -s {user})."
+        )
+    say(f"- creating PostgreSQL role {user}")
+    subprocess.run(
+        ["runuser", "-u", "postgres", "--", "createuser", "--superuser", user], check=True
+    )
+
+
+def check_wkhtmltopdf():
+    if not shutil.which("wkhtmltopdf"):
+        say(
+            "! wkhtmltopdf is not installed: PDF reports cannot be printed "
+            "(install it, e.g. `apt-get install wkhtmltopdf`); HTML reports still work."
+        )
+        return False
+    return True
+
+
+def prerequisites(packages):
+    check_odoo()
+    ensure_python(packages)
+    ensure_postgres()
+
+
+# -- databases ---------------------------------------------------------------------------------
+def db_exists(name):
+    with contextlib.closing(_connect()) as conn, conn.cursor() as cr:
+        cr.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+        return bool(cr.fetchone())
+
+
+def drop_db(name):
+    conn = _connect()
+    conn.autocommit = True
+    with contextlib.closing(conn), conn.cursor() as cr:
+        cr.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = %s AND pid <> pg_backend_pid()",
+            (name,),
+        )
+        cr.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
+def odoo_cli(*args):
+    return [sys.executable, "-m", "odoo", "--addons-path", str(ROOT), *args]
+
+
+def install_db(name, modules=MODULES):
+    """Create the database (when missing) and install or update the modules."""
+    say(f"- installing {modules} into database {name} (takes a minute or two)")
+    started = time.time()
+    done = subprocess.run(
+        odoo_cli("-d", name, "-i", modules, "--stop-after-init", "--log-level=warn"),
+        check=False,
+    )
+    if done.returncode:
+        raise Missing(f"Odoo could not install {modules} into {name} (see the log above).")
+    say(f"  done in {time.time() - started:.0f} s")
+
+
+@contextlib.contextmanager
+def odoo_env(name):
+    """An environment (superuser) on the database; commits when the block succeeds."""
+    import odoo
+    from odoo.modules.registry import Registry
+    from odoo.tools import config
+
+    config.parse_config(["-d", name, "--addons-path", str(ROOT), "--log-level", "warn"])
+    registry = Registry(name)
+    with registry.cursor() as cr:
+        yield odoo.api.Environment(cr, odoo.api.SUPERUSER_ID, {})
+
+
+# -- demo --------------------------------------------------------------------------------------
+def demo(args):
+    prerequisites(ADDON_DEPS)
+    check_wkhtmltopdf()
+    if args.recreate and db_exists(args.db):
+        say(f"- dropping database {args.db}")
+        drop_db(args.db)
+    install_db(args.db)
+    from odoo.addons.ar_analytics.generator.book import build_book, loaded_book
+    from odoo.addons.ar_analytics.generator.plan import make_plan
+
+    with odoo_env(args.db) as env:
+        book = loaded_book(env)
+        if book:
+            say(
+                f"- the demo book is already loaded ({book['invoices']} invoices, seed "
+                f"{book['seed']}, up to {book['end']}); --recreate rebuilds it"
+            )
+        else:
+            plan = make_plan(args.size, seed=args.seed, end=datetime.date.today())
+            say(
+                f"- loading the {args.size} receivables book: {len(plan.customers)} customers, "
+                f"{len(plan.invoices)} invoices over {plan.start} .. {plan.end} "
+                "(through the ORM: several minutes at demo size)"
+            )
+            started = time.time()
+            built = build_book(env, plan)
+            say(f"  done in {time.time() - started:.0f} s: {json.dumps(built.stats)}")
+    with odoo_env(args.db) as env:
+        summary(env)
+    if args.no_serve:
+        say(
+            f"\nStart the server with: python3 -m odoo --addons-path {ROOT} -d {args.db} "
+            "--http-interface 127.0.0.1\nthen open http://localhost:8069 (login admin, "
+            "password admin)."
+        )
+        return 0
+    say("\nStarting Odoo on http://localhost:8069 (login admin, password admin); Ctrl-C stops it.")
+    sys.stdout.flush()
+    os.execv(
+        sys.executable,
+        odoo_cli(
+            "-d",
+            args.db,
+            "--db-filter",
+            f"^{args.db}$",
+            "--http-interface",
+            "127.0.0.1",
+            "--log-level",
+            "warn",
+        ),
+    )
+    return 0
+
+
+def summary(env):
+    """What the demo database holds, per company."""
+    from odoo.addons.ar_analytics.generator.summary import demo_summary
+
+    for line in demo_summary(env):
+        say(line)
+
+
+# -- tests -------------------------------------------------------------------------------------
+def lint():
+    say("- lint: ruff")
+    if subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--no-fix", str(ROOT)], check=False
+    ).returncode:
+        return 1
+    say("- lint: pylint-odoo")
+    return subprocess.run(
+        [sys.executable, "-m", "pylint", f"--rcfile={ROOT / '.pylintrc'}", str(ROOT / ADDON)],
+        check=False,
+    ).returncode
+
+
+def test(args):
+    prerequisites({**ADDON_DEPS, **TEST_DEPS})
+    if not args.no_lint and lint():
+        say("lint failed")
+        return 1
+    if not args.keep_db or not db_exists(args.db):
+        if db_exists(args.db):
+            drop_db(args.db)
+        install_db(args.db, ADDON)
+    # paths given after -- replace the default ones (the whole suite)
+    paths = (
+        []
+        if any(not a.startswith("-") for a in args.pytest)
+        else [str(ROOT / "tests"), str(ROOT / ADDON / "tests")]
+    )
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        f"--odoo-database={args.db}",
+        f"--odoo-addons-path={ROOT}",
+        "--odoo-log-level=warn",
+        *paths,
+        *args.pytest,
+    ]
+    say("- " + " ".join(command[2:]))
+    return subprocess.run(command, cwd=ROOT, check=False).returncode
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="manage.py", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_demo = sub.add_parser("demo", help="demo database with a realistic receivables book")
+    p_demo.add_argument("--db", default=DEMO_DB)
+    p_demo.add_argument("--recreate", action="store_true", help="drop the database first")
+    p_demo.add_argument("--size", default="demo", choices=("demo", "test"))
+    p_demo.add_argument("--seed", type=int, default=42)
+    p_demo.add_argument("--no-serve", action="store_true", help="do not start the server")
+    p_test = sub.add_parser("test", help="lint, fresh test database, every test")
+    p_test.add_argument("--db", default=TEST_DB)
+    p_test.add_argument("--keep-db", action="store_true", help="reuse an installed test db")
+    p_test.add_argument("--no-lint", action="store_true")
+    p_test.add_argument("pytest", nargs="*", help="extra pytest arguments (after --)")
+    args = parser.parse_args(argv)
+    try:
+        return demo(args) if args.command == "demo" else test(args)
+    except Missing as exc:
+        say(f"error: {exc}")
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
