@@ -9,7 +9,17 @@
     "website": "https://github.com/ar-analytics/ar_analytics",
     "depends": ["account", "sale"],
     "external_dependencies": {"python": ["pandas", "numpy"]},
-    "data": [],
+    "data": [
+        "security/ar_analytics_security.xml",
+        "security/ir.model.access.csv",
+        "data/ar_analytics_data.xml",
+        "views/ar_customer_stat_views.xml",
+        "views/ar_aging_bucket_views.xml",
+        "views/account_move_views.xml",
+        "views/res_partner_views.xml",
+        "views/res_config_settings_views.xml",
+    ],
+    "post_init_hook": "post_init_hook",
     "installable": True,
     "application": False,
 }

@@ -48,6 +48,8 @@ class BookBuilder:
                 mail_create_nolog=True,
                 mail_notrack=True,
                 no_reset_password=True,
+                # a bulk load: figures are refreshed once afterwards, not after every posting
+                ar_skip_refresh=True,
             )
         )
         self.plan = plan

@@ -1,6 +1,6 @@
-"""The demo command's summary of a database: what it holds, per company."""
+"""The demo command's summary of a database: what it holds and what ar_analytics makes of it,
+per company."""
 
-from odoo import fields
 from odoo.fields import Domain
 
 
@@ -8,16 +8,18 @@ def _money(company, amount):
     return f"{company.currency_id.symbol} {amount:,.2f}"
 
 
-def _sum_residual(env, domain):
-    [(total,)] = env["account.move.line"]._read_group(domain, [], ["amount_residual:sum"])
-    return total or 0.0
+def _days(value, defined):
+    return f"{value:.1f} days" if defined else "n/a"
 
 
-def demo_summary(env):
-    """Lines of text describing each company's receivables."""
+def _share(value, defined):
+    return f"{value:.1%}" if defined else "n/a"
+
+
+def demo_summary(env, slowest=5):
+    """Lines of text describing each company's receivables and figures."""
     lines = []
-    today = fields.Date.context_today(env["res.company"])
-    for company in env["res.company"].search([], order="id"):
+    for company in env["res.company"].search([("active", "=", True)], order="id"):
         documents = Domain(
             [
                 ("company_id", "=", company.id),
@@ -28,26 +30,41 @@ def demo_summary(env):
         counts = dict(env["account.move"]._read_group(documents, ["move_type"], ["__count"]))
         if not counts:
             continue
-        customers = env["account.move"]._read_group(
-            documents & Domain("move_type", "=", "out_invoice"),
-            [],
-            ["commercial_partner_id:count_distinct"],
-        )[0][0]
-        open_items = Domain(
-            [
-                ("company_id", "=", company.id),
-                ("parent_state", "=", "posted"),
-                ("account_id.account_type", "=", "asset_receivable"),
-                ("reconciled", "=", False),
-            ]
-        )
+        totals = env["ar.company.stat"].search([("company_id", "=", company.id)])
         lines += [
-            f"\n{company.name} ({company.currency_id.name})",
-            f"  customers invoiced   {customers}",
-            f"  invoices posted      {counts.get('out_invoice', 0)}",
-            f"  credit notes posted  {counts.get('out_refund', 0)}",
-            f"  open receivables     {_money(company, _sum_residual(env, open_items))}",
-            "  of which past due    "
-            + _money(company, _sum_residual(env, open_items & Domain("date_maturity", "<", today))),
+            f"\n{company.name} ({company.currency_id.name}), figures as of {totals.as_of}",
+            f"  customers with figures  {totals.customer_count}",
+            f"  invoices posted         {counts.get('out_invoice', 0)}",
+            f"  credit notes posted     {counts.get('out_refund', 0)}",
+            f"  open receivables        {_money(company, totals.total_ar)}",
+            f"  overdue                 {_money(company, totals.overdue_amount)} "
+            + f"({_share(totals.overdue_ratio, totals.has_open)})",
+            f"  payment cycle (WADP)    {_days(totals.payment_cycle_days, totals.has_behaviour)}",
+            f"  days late (WADL)        {_days(totals.days_late, totals.has_behaviour)}",
+            f"  collection rate         {_share(totals.collection_rate, totals.has_collection)}",
+            f"  on-time rate            {_share(totals.on_time_rate, totals.has_collection)}",
+            f"  DSO / best possible     {_days(totals.dso, totals.has_dso)} / "
+            + _days(totals.best_possible_dso, totals.has_dso),
+            "  aging:",
         ]
+        aging = dict(
+            env["ar.customer.aging"]._read_group(
+                [("company_id", "=", company.id)], ["bucket_id"], ["amount:sum"]
+            )
+        )
+        for bucket in env["ar.aging.bucket"].search([("company_id", "=", company.id)]):
+            lines.append(f"    {bucket.name:<12} {_money(company, aging.get(bucket, 0.0)):>18}")
+        lines.append(f"    {'unapplied':<12} {_money(company, totals.unapplied_credits):>18}")
+        slow = env["ar.customer.stat"].search(
+            [("company_id", "=", company.id), ("has_behaviour", "=", True)],
+            order="days_late desc",
+            limit=slowest,
+        )
+        lines.append(f"  {len(slow)} slowest payers (days late, payment cycle, open):")
+        for stat in slow:
+            name = stat.partner_id.name
+            lines.append(
+                f"    {name:<32} {stat.days_late:6.1f} {stat.payment_cycle_days:6.1f}"
+                f"  {_money(company, stat.total_ar):>16}"
+            )
     return lines

@@ -1,1 +1,2 @@
 from . import test_book
+from . import test_figures

@@ -1,6 +1,8 @@
-"""Shared test base: a small generated book in two companies."""
+"""Shared test bases: documents built through the ORM, and a small generated book."""
 
 import datetime
+
+from odoo import Command, fields
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
@@ -10,7 +12,107 @@ from ..generator.plan import make_plan
 BOOK_END = datetime.date(2026, 6, 30)
 
 
-class BookCase(AccountTestInvoicingCommon):
+class ArCase(AccountTestInvoicingCommon):
+    """Invoices, credit notes and payments built the way a user makes them."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.bank = cls.company_data["default_journal_bank"]
+        # receipts booked straight to the bank account: matched at once (cash, not pending)
+        cls.bank.inbound_payment_method_line_ids[
+            :1
+        ].payment_account_id = cls.bank.default_account_id
+        cls.term_30 = cls.env.ref("account.account_payment_term_30days")
+        cls.term_installments = cls.env.ref("account.account_payment_term_advance_60days")
+
+    @classmethod
+    def _invoice(
+        cls,
+        partner,
+        date,
+        amount,
+        term=None,
+        move_type="out_invoice",
+        currency=None,
+        post=True,
+        company=None,
+    ):
+        company = company or cls.env.company
+        move = (
+            cls.env["account.move"]
+            .with_company(company)
+            .create(
+                {
+                    "move_type": move_type,
+                    "partner_id": partner.id,
+                    "invoice_date": date,
+                    "invoice_payment_term_id": (term or cls.term_30).id
+                    if move_type == "out_invoice"
+                    else False,
+                    "currency_id": (currency or company.currency_id).id,
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "name": "Goods",
+                                "quantity": 1,
+                                "price_unit": amount,
+                                "tax_ids": [Command.clear()],
+                            }
+                        )
+                    ],
+                }
+            )
+        )
+        if post:
+            move.action_post()
+        return move
+
+    @classmethod
+    def _pay(cls, moves, amount, date, journal=None):
+        """Register a payment of ``amount`` on ``moves`` at ``date`` (the payment wizard)."""
+        journal = journal or cls.bank
+        wizard = (
+            cls.env["account.payment.register"]
+            .with_context(
+                active_model="account.move",
+                active_ids=moves.ids,
+            )
+            .create(
+                {
+                    "payment_date": date,
+                    "amount": amount,
+                    "journal_id": journal.id,
+                    "payment_method_line_id": journal.inbound_payment_method_line_ids[:1].id,
+                    "group_payment": True,
+                }
+            )
+        )
+        return wizard._create_payments()
+
+    @classmethod
+    def _receivable(cls, moves):
+        return moves.line_ids.filtered(lambda l: l.account_id.account_type == "asset_receivable")
+
+    def _refresh(self, as_of, partners=None, company=None):
+        company = company or self.env.company
+        ids = None if partners is None else set(partners.ids)
+        self.env["ar.refresh"]._refresh_company(
+            company, as_of=fields.Date.to_date(as_of), partner_ids=ids
+        )
+
+    def _stat(self, partner, company=None):
+        return self.env["ar.customer.stat"].search(
+            [("partner_id", "=", partner.id), ("company_id", "=", (company or self.env.company).id)]
+        )
+
+    def _flush_precommit(self):
+        """Run what runs just before a commit (tests never commit)."""
+        self.env.flush_all()
+        self.env.cr.precommit.run()
+
+
+class BookCase(ArCase):
     """A class-level test book (seeded, 'test' size) built through the ORM, once per class."""
 
     book_seed = 7
@@ -27,6 +129,9 @@ class BookCase(AccountTestInvoicingCommon):
         ]
         cls.plan = make_plan("test", seed=cls.book_seed, end=BOOK_END)
         cls.book = build_book(
-            cls.env, cls.plan, company=cls.env.company, second_company=cls.company_b
+            cls.env,
+            cls.plan,
+            company=cls.env.company,
+            second_company=cls.company_b,
         )
         cls.company_a = cls.env.company

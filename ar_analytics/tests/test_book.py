@@ -177,3 +177,150 @@ class TestBook(BookCase):
         late_a = self._late_by_customer(self.company_a)
         self.assertGreater(late_b[shared.key], 20, "the shared customer is chronic with company B")
         self.assertLessEqual(late_a[shared.key], 2, "and prompt with company A")
+
+    # -- figures on the book (metrics.md sections 0-1) ------------------------------------------
+    def _odoo_open_balance(self, company, as_of=None):
+        """Odoo's own open receivable balance per commercial partner."""
+        rows = self.env.execute_query(
+            SQL(
+                """
+            SELECT COALESCE(p.commercial_partner_id, l.partner_id), SUM(l.amount_residual)
+              FROM account_move_line l
+              JOIN account_account a ON a.id = l.account_id
+              LEFT JOIN res_partner p ON p.id = l.partner_id
+             WHERE a.account_type = 'asset_receivable' AND l.parent_state = 'posted'
+               AND l.company_id = %s
+             GROUP BY 1
+            """,
+                company.id,
+            )
+        )
+        return {partner: total for partner, total in rows if round(total, 2)}
+
+    def test_aging_equals_odoo_open_balance_per_customer_and_company(self):
+        for company in (self.company_a, self.company_b):
+            self._refresh(BOOK_END, company=company)
+            stats = self.env["ar.customer.stat"].search([("company_id", "=", company.id)])
+            self.assertTrue(stats)
+            odoo_balance = self._odoo_open_balance(company)
+            ours = {}
+            for stat in stats:
+                buckets = sum(stat.aging_ids.mapped("amount"))
+                self.assertAlmostEqual(buckets + stat.unapplied_credits, stat.total_ar, places=2)
+                if round(stat.total_ar, 2):
+                    ours[stat.partner_id.id] = stat.total_ar
+            self.assertEqual(set(ours), set(odoo_balance), company.name)
+            for partner, total in odoo_balance.items():
+                self.assertAlmostEqual(ours[partner], total, places=2, msg=(company.name, partner))
+
+    def test_item_invariant_on_the_whole_book(self):
+        """booked = cash + pending + credit noted + adjusted + fx + residual, and the residual
+        matches Odoo's own (in the item's currency, valued at the booking rate)."""
+        from .. import engine
+
+        refresh = self.env["ar.refresh"]
+        items, allocs = refresh._extract(self.company_a, BOOK_END)
+        settled = engine.settle(items, allocs, BOOK_END)
+        parts = settled[["cash", "pending", "credit_noted", "adjusted", "fx", "residual"]].sum(
+            axis=1
+        )
+        self.assertLess((settled["balance"] - parts).abs().max(), 0.005)
+        lines = self.env["account.move.line"].browse(settled["item_id"].tolist())
+        odoo_residual = {
+            line.id: (
+                line.amount_residual_currency * line.balance / line.amount_currency
+                if line.amount_currency
+                else line.amount_residual
+            )
+            for line in lines
+        }
+        diff = (settled["residual"] - settled["item_id"].map(odoo_residual)).abs()
+        self.assertLess(diff.max(), 0.01)
+        kinds = {
+            column: settled[column].abs().sum() > 0
+            for column in ("cash", "pending", "credit_noted", "adjusted")
+        }
+        self.assertTrue(all(kinds.values()), kinds)
+
+    def test_aging_as_of_a_past_date_equals_a_recomputation_from_scratch(self):
+        past = BOOK_END.replace(month=2, day=15)
+        self._refresh(past)
+        # from scratch: the items that existed then, minus what was allocated to them by then
+        rows = self.env.execute_query(
+            SQL(
+                """
+            WITH items AS (
+                SELECT l.id, COALESCE(p.commercial_partner_id, l.partner_id) AS partner,
+                       l.balance, l.date_maturity
+                  FROM account_move_line l
+                  JOIN account_account a ON a.id = l.account_id
+                  LEFT JOIN res_partner p ON p.id = l.partner_id
+                 WHERE a.account_type = 'asset_receivable' AND l.parent_state = 'posted'
+                   AND l.company_id = %(company)s AND l.date <= %(past)s
+                   AND l.currency_id = %(currency)s
+            ), allocated AS (
+                SELECT i.id, SUM(CASE WHEN part.debit_move_id = i.id THEN part.amount
+                                      ELSE -part.amount END) AS amount
+                  FROM items i
+                  JOIN account_partial_reconcile part
+                    ON i.id IN (part.debit_move_id, part.credit_move_id)
+                 WHERE part.max_date <= %(past)s
+                 GROUP BY i.id
+            )
+            SELECT i.partner,
+                   SUM(i.balance - COALESCE(al.amount, 0))
+                       FILTER (WHERE i.balance - COALESCE(al.amount, 0) > 0.005
+                               AND %(past)s - i.date_maturity BETWEEN 1 AND 30)
+              FROM items i LEFT JOIN allocated al ON al.id = i.id
+             GROUP BY i.partner
+            """,
+                company=self.company_a.id,
+                past=past,
+                currency=self.company_a.currency_id.id,
+            )
+        )
+        scratch = {partner: total or 0.0 for partner, total in rows}
+        foreign = {p.id for c, p in self.book.partners.items() if self.plan.customer(c).foreign}
+        bucket = self.env["ar.aging.bucket"].search(
+            [("company_id", "=", self.company_a.id), ("name", "=", "1-30")]
+        )
+        compared = 0
+        for stat in self.env["ar.customer.stat"].search([("company_id", "=", self.company_a.id)]):
+            if stat.partner_id.id in foreign:
+                continue
+            ours = sum(stat.aging_ids.filtered(lambda a: a.bucket_id == bucket).mapped("amount"))
+            self.assertAlmostEqual(ours, scratch.get(stat.partner_id.id, 0.0), places=2)
+            compared += bool(ours)
+        self.assertGreater(compared, 0)
+
+    def test_same_customer_two_companies_two_sets_of_figures(self):
+        shared = self.book.partners[next(c.key for c in self.plan.customers if c.company == "both")]
+        self._refresh(BOOK_END, company=self.company_a)
+        self._refresh(BOOK_END, company=self.company_b)
+        stat_a, stat_b = self._stat(shared, self.company_a), self._stat(shared, self.company_b)
+        self.assertTrue(stat_a and stat_b)
+        self.assertGreater(stat_b.days_late, 20)
+        self.assertLess(stat_a.days_late, 3)
+        # a user of company A alone sees A's figures only
+        user = self.env["res.users"].create(
+            {
+                "name": "Company A accountant",
+                "login": "ar_a_accountant",
+                "company_id": self.company_a.id,
+                "company_ids": [(6, 0, self.company_a.ids)],
+                "group_ids": [(6, 0, [self.env.ref("account.group_account_invoice").id])],
+            }
+        )
+        visible = (
+            self.env["ar.customer.stat"].with_user(user).search([("partner_id", "=", shared.id)])
+        )
+        self.assertEqual(visible, stat_a)
+
+    def test_chronic_payers_are_slower_than_prompt_ones_in_the_figures(self):
+        self._refresh(BOOK_END, company=self.company_a)
+        by_behaviour = {}
+        for c in self.plan.customers:
+            stat = self._stat(self.book.partners[c.key], self.company_a)
+            if stat and stat.has_behaviour:
+                by_behaviour.setdefault(c.behaviour, []).append(stat.days_late)
+        self.assertGreater(min(by_behaviour["chronic"]), max(by_behaviour["prompt"]))

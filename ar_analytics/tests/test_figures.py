@@ -1,0 +1,248 @@
+"""Payment behaviour and aging on real posted invoices and reconciliations (metrics.md 0-3)."""
+
+from odoo.exceptions import ValidationError
+from odoo.tests import tagged
+from odoo.tools import SQL
+
+from .common import ArCase
+
+
+@tagged("post_install", "-at_install")
+class TestFigures(ArCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.customer = cls.env["res.partner"].create({"name": "Vector Customer"})
+        # metrics.md section 2: invoice A 1,000 dated 2024-01-01 due 01-31, paid 600 on 02-10
+        # and 400 on 03-02; invoice B 500 dated 01-15 due 02-14, paid 02-14
+        cls.inv_a = cls._invoice(cls.customer, "2024-01-01", 1000)
+        cls.inv_b = cls._invoice(cls.customer, "2024-01-15", 500)
+        cls._pay(cls.inv_a, 600, "2024-02-10")
+        cls._pay(cls.inv_a, 400, "2024-03-02")
+        cls._pay(cls.inv_b, 500, "2024-02-14")
+
+    def test_metrics_vectors_on_posted_documents(self):
+        self._refresh("2024-03-31")
+        stat = self._stat(self.customer)
+        self.assertRecordValues(
+            stat,
+            [
+                {
+                    "n_obs": 3,
+                    "has_behaviour": True,
+                    "has_index": True,
+                    "total_ar": 0.0,
+                    "last_payment_date": self.inv_a.ar_payment_date,
+                }
+            ],
+        )
+        self.assertAlmostEqual(stat.payment_cycle_days, 42.267, places=3)
+        self.assertAlmostEqual(stat.terms_days, 30.0, places=3)
+        self.assertAlmostEqual(stat.days_late, 12.267, places=3)
+        self.assertAlmostEqual(stat.days_beyond_terms, 12.267, places=3)
+        self.assertAlmostEqual(stat.average_days_late, 15.5, places=3)
+        self.assertAlmostEqual(stat.payment_index, 69.24, places=2)
+
+    def test_invoice_fields(self):
+        self._refresh("2024-03-31")
+        self.assertRecordValues(
+            self.inv_a + self.inv_b,
+            [
+                {
+                    "ar_days_to_pay": 61,
+                    "ar_days_late": 31,
+                    "ar_paid_on_time": "late",
+                    "ar_cash_share": 1.0,
+                    "ar_computed": True,
+                },
+                {
+                    "ar_days_to_pay": 30,
+                    "ar_days_late": 0,
+                    "ar_paid_on_time": "on_time",
+                    "ar_cash_share": 1.0,
+                    "ar_computed": True,
+                },
+            ],
+        )
+        self.assertEqual(str(self.inv_a.ar_payment_date), "2024-03-02")
+
+    def test_as_of_rolls_back_later_payments(self):
+        self._refresh("2024-02-20")
+        stat = self._stat(self.customer)
+        self.assertAlmostEqual(stat.total_ar, 400.0)
+        self.assertAlmostEqual(stat.overdue_amount, 400.0)
+        self.assertEqual(stat.max_dpd, 20)
+        self.assertEqual(stat.n_obs, 2)
+        self.assertEqual(self.inv_a.ar_paid_on_time, False)
+        bucket = stat.aging_ids
+        self.assertEqual(len(bucket), 1)
+        self.assertEqual(bucket.bucket_id.name, "1-30")
+        self.assertAlmostEqual(bucket.amount, 400.0)
+
+    def test_customer_without_history_is_undefined_not_zero(self):
+        newcomer = self.env["res.partner"].create({"name": "Newcomer"})
+        self._invoice(newcomer, "2024-03-20", 250)
+        self._refresh("2024-03-31")
+        stat = self._stat(newcomer)
+        self.assertRecordValues(
+            stat,
+            [
+                {
+                    "has_behaviour": False,
+                    "has_index": False,
+                    "has_collection": False,
+                    "n_obs": 0,
+                    "total_ar": 250.0,
+                }
+            ],
+        )
+        [(cycle, index)] = self.env.execute_query(
+            SQL(
+                "SELECT payment_cycle_days, payment_index FROM ar_customer_stat WHERE id = %s",
+                stat.id,
+            )
+        )
+        self.assertEqual((cycle, index), (None, None), "undefined figures are NULL, not 0")
+
+    def test_credit_note_and_write_off_are_not_collections(self):
+        customer = self.env["res.partner"].create({"name": "Credit note customer"})
+        invoice = self._invoice(customer, "2024-01-10", 1000)
+        refund = self._invoice(customer, "2024-01-20", 300, move_type="out_refund")
+        self._receivable(invoice + refund).reconcile()
+        self._pay(invoice, 650, "2024-02-05")
+        misc = self.company_data["default_journal_misc"]
+        receivable = self._receivable(invoice).account_id
+        write_off = self.env["account.move"].create(
+            {
+                "move_type": "entry",
+                "journal_id": misc.id,
+                "date": "2024-02-06",
+                "line_ids": [
+                    (0, 0, {"account_id": receivable.id, "partner_id": customer.id, "credit": 50}),
+                    (
+                        0,
+                        0,
+                        {
+                            "account_id": self.company_data["default_account_expense"].id,
+                            "debit": 50,
+                        },
+                    ),
+                ],
+            }
+        )
+        write_off.action_post()
+        self._receivable(invoice + write_off).reconcile()
+        self._refresh("2024-03-31")
+        self.assertRecordValues(
+            invoice,
+            [{"ar_cash_share": 0.65, "ar_credit_note_share": 0.3, "ar_writeoff_share": 0.05}],
+        )
+        stat = self._stat(customer)
+        self.assertEqual(stat.n_obs, 1, "only the cash payment is an observation")
+        self.assertAlmostEqual(stat.collection_rate, 650 / 700, places=6)
+
+    def test_installments_are_aged_one_by_one(self):
+        customer = self.env["res.partner"].create({"name": "Installment customer"})
+        invoice = self._invoice(customer, "2024-01-01", 1000, term=self.term_installments)
+        items = self._receivable(invoice).sorted("date_maturity")
+        self.assertEqual(len(items), 2)
+        self._pay(invoice, items[0].balance, "2024-01-05")
+        self._refresh("2024-04-15")
+        stat = self._stat(customer)
+        self.assertAlmostEqual(stat.total_ar, items[1].balance)
+        self.assertEqual(stat.max_dpd, (stat.as_of - items[1].date_maturity).days)
+
+    def test_pending_bank_matching_is_not_collected(self):
+        customer = self.env["res.partner"].create({"name": "Cheque customer"})
+        invoice = self._invoice(customer, "2024-03-01", 800)
+        cheques = self.env["account.journal"].create(
+            {"name": "Cheques", "code": "TCHQ", "type": "bank"}
+        )
+        self._pay(invoice, 800, "2024-03-10", journal=cheques)
+        self._refresh("2024-03-31")
+        stat = self._stat(customer)
+        self.assertAlmostEqual(stat.pending_amount, 800.0)
+        self.assertEqual(stat.n_obs, 0)
+        self.assertAlmostEqual(stat.total_ar, 0.0, msg="Odoo's receivable is reconciled")
+        self.assertAlmostEqual(invoice.ar_pending_share, 1.0)
+
+    def test_unreconciled_payment_is_unapplied_credit(self):
+        customer = self.env["res.partner"].create({"name": "Advance customer"})
+        self._invoice(customer, "2024-03-01", 300)
+        payment = self.env["account.payment"].create(
+            {
+                "payment_type": "inbound",
+                "partner_type": "customer",
+                "partner_id": customer.id,
+                "amount": 500,
+                "date": "2024-03-05",
+                "journal_id": self.bank.id,
+            }
+        )
+        payment.action_post()
+        self._refresh("2024-03-31")
+        stat = self._stat(customer)
+        self.assertAlmostEqual(stat.unapplied_credits, -500.0)
+        self.assertAlmostEqual(stat.total_ar, -200.0)
+        self.assertAlmostEqual(
+            sum(stat.aging_ids.mapped("amount")) + stat.unapplied_credits, stat.total_ar
+        )
+
+    def test_incremental_refresh_follows_posting_reconciling_and_cancelling(self):
+        customer = self.env["res.partner"].create({"name": "Live customer"})
+        invoice = self._invoice(customer, "2024-03-01", 900)
+        self._flush_precommit()
+        self.assertAlmostEqual(self._stat(customer).total_ar, 900.0)
+        payment = self._pay(invoice, 900, "2024-03-20")
+        self._flush_precommit()
+        self.assertAlmostEqual(self._stat(customer).total_ar, 0.0)
+        self.assertEqual(invoice.ar_payment_date.isoformat(), "2024-03-20")
+        payment.move_id.line_ids.remove_move_reconcile()
+        self._flush_precommit()
+        self.assertAlmostEqual(self._stat(customer).total_ar, 0.0, msg="payment now unapplied")
+        self.assertAlmostEqual(self._stat(customer).unapplied_credits, -900.0)
+        self.assertFalse(invoice.ar_payment_date)
+        payment.action_draft()
+        payment.action_cancel()
+        invoice.button_draft()
+        invoice.button_cancel()
+        self._flush_precommit()
+        self.assertFalse(self._stat(customer), "no receivable left: no figures")
+        self.assertFalse(invoice.ar_computed)
+
+    def test_company_totals_and_views_of_the_figures(self):
+        self._refresh("2024-03-31")
+        totals = self.env["ar.company.stat"].search([("company_id", "=", self.env.company.id)])
+        self.assertTrue(totals)
+        self.assertAlmostEqual(totals.payment_cycle_days, 42.267, places=3)
+        groups = self.env["ar.customer.stat"]._read_group(
+            [("company_id", "=", self.env.company.id)], ["user_id"], ["total_ar:sum", "__count"]
+        )
+        self.assertTrue(groups)
+        ordered = self.env["ar.customer.stat"].search([], order="payment_cycle_days desc")
+        self.assertIn(self._stat(self.customer), ordered)
+
+    def test_overdue_search_on_invoices(self):
+        late = self.env["account.move"].search(
+            [("ar_days_overdue", ">", 30), ("partner_id", "=", self.customer.id)]
+        )
+        self.assertFalse(late, "everything is paid")
+        customer = self.env["res.partner"].create({"name": "Overdue customer"})
+        invoice = self._invoice(customer, "2020-01-01", 100)
+        self.assertIn(invoice, self.env["account.move"].search([("ar_days_overdue", ">", 90)]))
+        self.assertGreater(invoice.ar_days_overdue, 90)
+        self.assertEqual(invoice.ar_aging_bucket_id.name, "Over 120")
+
+    def test_custom_buckets_and_validation(self):
+        buckets = self.env["ar.aging.bucket"].search([("company_id", "=", self.env.company.id)])
+        self.assertEqual(
+            buckets.mapped("name"), ["Not due", "1-30", "31-60", "61-90", "91-120", "Over 120"]
+        )
+        with self.assertRaises(ValidationError):
+            buckets[2].days_to = 20  # would end before the previous bucket
+        buckets[4:].unlink()
+        self.env["ar.aging.bucket"].create({"name": "90+", "days_to": 0, "sequence": 99})
+        customer = self.env["res.partner"].create({"name": "Old debt customer"})
+        self._invoice(customer, "2023-01-01", 100)
+        self._refresh("2024-03-31")
+        self.assertEqual(self._stat(customer).aging_ids.bucket_id.name, "90+")
