@@ -173,11 +173,17 @@ def odoo_cli(*args):
 
 
 def install_db(name, modules=MODULES):
-    """Create the database (when missing) and install or update the modules."""
-    say(f"- installing {modules} into database {name} (takes a minute or two)")
+    """Create the database and install the modules; on an existing database, install what
+    is missing and upgrade ar_analytics to this checkout's code."""
+    existing = db_exists(name)
+    say(
+        f"- {'upgrading' if existing else 'installing'} {modules} in database {name} "
+        "(takes a minute or two)"
+    )
     started = time.time()
+    upgrade = ["-u", ADDON] if existing else []
     done = subprocess.run(
-        odoo_cli("-d", name, "-i", modules, "--stop-after-init", "--log-level=warn"),
+        odoo_cli("-d", name, "-i", modules, *upgrade, "--stop-after-init", "--log-level=warn"),
         check=False,
     )
     if done.returncode:
@@ -232,6 +238,12 @@ def demo(args):
         started = time.time()
         count = env["ar.refresh"]._refresh()
         say(f"  {count} customer rows written in {time.time() - started:.1f} s")
+        if not env["ar.score.history"].search_count([("date", "<", env.cr.now().date())]):
+            say("- back-filling the score history (24 month-ends per company)")
+            started = time.time()
+            for company in env["res.company"].search([("active", "=", True)]):
+                env["ar.refresh"]._backfill_history(company)
+            say(f"  done in {time.time() - started:.1f} s")
     with odoo_env(args.db) as env:
         summary(env)
     if args.no_serve:

@@ -10,6 +10,7 @@
     "depends": ["account", "sale"],
     "external_dependencies": {"python": ["pandas", "numpy"]},
     "data": [
+        "security/ar_analytics_groups.xml",
         "security/ar_analytics_security.xml",
         "security/ir.model.access.csv",
         "data/ar_analytics_data.xml",
@@ -18,6 +19,7 @@
         "views/account_move_views.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
+        "views/ar_grade_override_wizard_views.xml",
     ],
     "post_init_hook": "post_init_hook",
     "installable": True,

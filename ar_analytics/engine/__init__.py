@@ -1,14 +1,32 @@
 """Receivables analytics engine: pure pandas/numpy, frames in, frames out.
 
-Implements sections 0-3 of metrics.md (allocation kinds, settlement, aging, payment
+Implements sections 0-5 of metrics.md (allocation kinds, settlement, aging, payment
 behaviour, payment index, collection KPIs, DSO, best possible DSO, ADD, CEI, AR
 turnover) on the ``items`` and ``allocs`` frames of engine_contract.md.  It never
 imports odoo and does no I/O; modules import each other relatively only, so the
 package can be loaded from its path without the addon.
 """
 
-from .aging import Bucket, aging, assign_buckets, bucket_columns, validate_buckets
+from .aging import (
+    Bucket,
+    aging,
+    aging_by_currency,
+    assign_buckets,
+    bucket_columns,
+    validate_buckets,
+)
+from .backtest import backtest_grades, spearman
 from .behaviour import index_curve, observations, payment_behaviour, payment_index
+from .contribution import (
+    action_label,
+    action_labels,
+    concentration,
+    contribution,
+    contribution_columns,
+    margin_coverage,
+    rfm,
+)
+from . import constants
 from .constants import (
     ALLOCATION_KINDS,
     DEFAULT_BUCKETS,
@@ -21,7 +39,17 @@ from .constants import (
     KIND_FX,
     KIND_PENDING,
 )
-from .figures import figure_columns, move_figures, partner_figures
+from .constants import (
+    ACTION_MATRIX,
+    DEFAULT_GRADE_CUTOFFS,
+    DEFAULT_SCORE_WEIGHTS,
+    DEFAULT_TIER_CUTOFFS,
+    GRADE_POLICIES,
+    GRADES,
+    SCORE_INDICATORS,
+    TIERS,
+)
+from .figures import compute_all, figure_columns, move_figures, partner_figures
 from .kpi import (
     ar_balances,
     ar_turnover,
@@ -38,12 +66,28 @@ from .kpi import (
     net_sales,
     turnover_dates,
 )
+from .score import (
+    credit_scores,
+    grade_from_score,
+    order_hold,
+    score_columns,
+    score_from_indicators,
+    score_indicators,
+    validate_score_settings,
+    wadl_trend,
+)
 from .settlement import classify_allocations, prepare_frames, settle, settle_prepared
 
 __all__ = [
+    "ACTION_MATRIX",
     "ALLOCATION_KINDS",
     "DEFAULT_BUCKETS",
+    "DEFAULT_GRADE_CUTOFFS",
+    "DEFAULT_SCORE_WEIGHTS",
+    "DEFAULT_TIER_CUTOFFS",
     "DEFAULT_WINDOW_DAYS",
+    "GRADES",
+    "GRADE_POLICIES",
     "INDEX_CURVE_X",
     "INDEX_CURVE_Y",
     "KIND_ADJUSTMENT",
@@ -51,34 +95,55 @@ __all__ = [
     "KIND_CREDIT_NOTE",
     "KIND_FX",
     "KIND_PENDING",
+    "SCORE_INDICATORS",
+    "TIERS",
     "Bucket",
+    "action_label",
+    "action_labels",
     "aging",
+    "aging_by_currency",
     "ar_balances",
     "ar_turnover",
     "assign_buckets",
+    "backtest_grades",
     "bucket_columns",
     "cei",
     "cei_figures",
     "classify_allocations",
     "collection_rates",
+    "compute_all",
+    "concentration",
+    "contribution",
+    "contribution_columns",
     "countback",
+    "credit_scores",
     "current_ar",
     "dso_countback",
     "dso_figures",
     "dso_simple",
     "figure_columns",
+    "grade_from_score",
     "index_curve",
+    "margin_coverage",
     "month_days",
     "monthly_sales",
     "move_figures",
     "net_sales",
     "observations",
+    "order_hold",
     "partner_figures",
     "payment_behaviour",
     "payment_index",
     "prepare_frames",
+    "rfm",
+    "score_columns",
+    "score_from_indicators",
+    "score_indicators",
     "settle",
     "settle_prepared",
+    "spearman",
     "turnover_dates",
     "validate_buckets",
+    "validate_score_settings",
+    "wadl_trend",
 ]

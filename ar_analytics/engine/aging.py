@@ -149,3 +149,34 @@ def aging(items_out, buckets=None, by="partner_id"):
         group_sum(positive, by, over_90, index), table["total_ar"], positive=True
     )
     return table
+
+
+def aging_by_currency(items_out, buckets=None, by="partner_id"):
+    """Aging per group and currency, in each item's own currency (section 1).
+
+    Same buckets and open items as :func:`aging` (the bucket of an item does not depend
+    on the currency it is counted in), amounts from ``residual_currency``.  Index:
+    (``by``, ``currency_id``); columns ``bucket_<code>``..., ``unapplied_credits``,
+    ``total``.
+    """
+    rows = validate_buckets(buckets)
+    open_items = items_out.loc[items_out["residual"].abs() >= ZERO_TOLERANCE]
+    keys = [open_items[by], open_items["currency_id"]]
+    amount = open_items["residual_currency"]
+    positive = open_items["bucket"].notna()
+    table = (
+        amount[positive]
+        .groupby([k[positive] for k in keys] + [open_items.loc[positive, "bucket"]])
+        .sum()
+        .unstack(fill_value=0.0)
+    )
+    index = amount.groupby(keys).size().index
+    table = table.reindex(index=index, columns=[b.code for b in rows], fill_value=0.0)
+    table = table.astype("float64")
+    table.columns = [BUCKET_PREFIX + b.code for b in rows]
+    table.columns.name = None
+    table["unapplied_credits"] = (
+        amount.where(~positive, 0.0).groupby(keys).sum().reindex(index, fill_value=0.0)
+    )
+    table["total"] = table.sum(axis=1)
+    return table

@@ -66,3 +66,78 @@ DEFAULT_BUCKETS = (
     ("d91_120", "91-120", 91, 120),
     ("over_120", "Over 120", 121, None),
 )
+
+# Credit score and grade (metrics.md section 4).
+#: Indicator columns of the score breakdown, S1..S5, with their English labels.
+SCORE_INDICATORS = (
+    ("s1", "Payment index"),
+    ("s2", "Open amount not overdue"),
+    ("s3", "Oldest past-due item"),
+    ("s4", "Collection rate"),
+    ("s5", "Days-late trend"),
+)
+SCORE_COLUMNS = tuple(code for code, _label in SCORE_INDICATORS)
+#: Default weights of S1..S5 (expert defaults, not a published standard).
+DEFAULT_SCORE_WEIGHTS = (0.40, 0.20, 0.15, 0.15, 0.10)
+#: Lowest unrounded score of grades A, B and C; below the last one: D.
+DEFAULT_GRADE_CUTOFFS = (80.0, 65.0, 50.0)
+GRADES = ("A", "B", "C", "D")
+#: S3 reaches 0 at this many days past due.
+DEFAULT_DPD_CAP = 120
+#: S5 reaches 0 when WADL worsened by this many days.
+DEFAULT_TREND_FULL = 30
+#: dWADL compares the WADL of the last this many days with the rest of the window.
+DEFAULT_RECENT_DAYS = 90
+#: Scores within this distance below a cut-off get the higher grade (float noise only).
+SCORE_TOLERANCE = 1e-9
+#: Grade C: hold new orders while any item is more than this many days past due.
+GRADE_HOLD_DAYS = 30
+#: Default credit policy per grade: grade -> (code, English label).
+GRADE_POLICIES = {
+    "A": ("extended_terms", "Extended terms"),
+    "B": ("standard_terms", "Standard terms"),
+    "C": (
+        "reduced_limit_hold",
+        "Reduced limit; hold new orders while any item is more than 30 days past due",
+    ),
+    "D": ("cash_in_advance", "Cash in advance or guarantee"),
+}
+
+# Contribution and tiers (metrics.md section 5).
+COST_COGS = "cogs"
+COST_SALE_ORDER = "sale_order"
+#: Current product cost: the margin is flagged as approximate.
+COST_STANDARD = "standard"
+COST_NONE = "none"
+COST_SOURCES = (COST_COGS, COST_SALE_ORDER, COST_STANDARD, COST_NONE)
+TIER_CORE = "core"
+TIER_IMPORTANT = "important"
+TIER_GENERAL = "general"
+TIERS = (TIER_CORE, TIER_IMPORTANT, TIER_GENERAL)
+#: Cumulative revenue share before the customer below these: core, important.
+DEFAULT_TIER_CUTOFFS = (0.80, 0.95)
+#: Cumulative shares within this distance below a cut-off count as reaching it.
+SHARE_TOLERANCE = 1e-9
+#: Concentration: share of the top N customers and of the top fraction of customers.
+CONCENTRATION_TOP_N = 10
+CONCENTRATION_TOP_FRACTION = 0.20
+#: RFM quintile scores 1..RFM_BINS.
+RFM_BINS = 5
+#: Value x risk matrix: (tier, grade or None when unrated) -> (code, English label).
+ACTION_MATRIX = {
+    (TIER_CORE, "A"): ("retain_grow", "Key account: retain and grow"),
+    (TIER_CORE, "B"): ("retain", "Key account: retain on standard terms"),
+    (TIER_CORE, "C"): ("escalate", "Key account at risk: escalate"),
+    (TIER_CORE, "D"): ("secure_escalate", "Key account in default risk: secure and escalate"),
+    (TIER_CORE, None): ("assess_key_account", "Key account not rated: assess credit"),
+    (TIER_IMPORTANT, "A"): ("develop", "Develop: offer extended terms"),
+    (TIER_IMPORTANT, "B"): ("maintain", "Maintain standard terms"),
+    (TIER_IMPORTANT, "C"): ("reduce_limit", "Reduce limit and follow up closely"),
+    (TIER_IMPORTANT, "D"): ("guarantee", "Guarantee or cash in advance"),
+    (TIER_IMPORTANT, None): ("assess", "Not rated: assess credit"),
+    (TIER_GENERAL, "A"): ("low_touch", "Standard terms, automated reminders"),
+    (TIER_GENERAL, "B"): ("standard", "Standard terms"),
+    (TIER_GENERAL, "C"): ("tighten", "Reduce limit, hold orders while over 30 days past due"),
+    (TIER_GENERAL, "D"): ("cash_in_advance", "Cash in advance"),
+    (TIER_GENERAL, None): ("check_first", "Not rated: check before extending credit"),
+}

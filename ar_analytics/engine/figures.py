@@ -26,6 +26,7 @@ from .kpi import (
     dso_figures,
     turnover_dates,
 )
+from .score import wadl_trend
 from .settlement import prepare_frames, settle_prepared
 
 
@@ -116,6 +117,14 @@ def partner_figures(
     rows = validate_buckets(buckets)
     items_cut, allocs_cut = prepare_frames(items, allocs, as_of)
     items_out = settle_prepared(items_cut, allocs_cut, as_of, buckets=rows, basis=basis)
+    return _figures_from_settled(
+        items_out, allocs_cut, by, as_of, rows, window_days, min_obs, horizon, cei_months
+    )
+
+
+def _figures_from_settled(
+    items_out, allocs_cut, by, as_of, rows, window_days, min_obs, horizon, cei_months
+):
     index = group_index(items_out, by)
     obs = observations(items_out, allocs_cut, as_of, window_days, by)
     cei_begin = as_timestamp(as_of - pd.DateOffset(months=cei_months))
@@ -131,6 +140,43 @@ def partner_figures(
         ar_turnover(items_out, allocs_cut, as_of, window_days, by, balances),
     ]
     return pd.concat(parts, axis=1)[figure_columns(rows)]
+
+
+def compute_all(
+    items,
+    allocs,
+    as_of,
+    *,
+    buckets=None,
+    basis=BASIS_DUE,
+    window_days=DEFAULT_WINDOW_DAYS,
+    min_obs=DEFAULT_MIN_OBS,
+    horizon=DEFAULT_HORIZON,
+    cei_months=DEFAULT_CEI_MONTHS,
+    totals=True,
+):
+    """Everything a refresh stores, settling the items once (sections 1-4).
+
+    Returns a dict: ``items`` (:func:`settle` output), ``allocs`` (classified, cut),
+    ``figures`` (:func:`partner_figures` by partner), ``totals`` (the same by company, or
+    None when ``totals`` is false), ``trend`` (dWADL by partner, :func:`wadl_trend`) and
+    ``moves`` (:func:`move_figures`).
+    """
+    as_of = as_timestamp(as_of)
+    rows = validate_buckets(buckets)
+    items_cut, allocs_cut = prepare_frames(items, allocs, as_of)
+    items_out = settle_prepared(items_cut, allocs_cut, as_of, buckets=rows, basis=basis)
+    args = (as_of, rows, window_days, min_obs, horizon, cei_months)
+    return {
+        "items": items_out,
+        "allocs": allocs_cut,
+        "figures": _figures_from_settled(items_out, allocs_cut, "partner_id", *args),
+        "totals": _figures_from_settled(items_out, allocs_cut, "company_id", *args)
+        if totals
+        else None,
+        "trend": wadl_trend(items_out, allocs_cut, as_of, window_days=window_days),
+        "moves": move_figures(items_out),
+    }
 
 
 def move_figures(items_out):

@@ -107,6 +107,11 @@ def settle_prepared(items_cut, allocs_cut, as_of, *, buckets=None, basis=BASIS_D
     on_time = on_time.groupby(cash["item_id"]).sum()
     out["cash_on_time"] = lookup(on_time, out["item_id"]).fillna(0.0)
     out["residual"] = out["balance"] - out[kind_columns].sum(axis=1)
+    # the same residual in the item's own currency, exact whatever the rates
+    allocated = allocs_cut.groupby("item_id")["amount_item_currency"].sum()
+    out["residual_currency"] = out["amount_currency"] - np.sign(out["amount_currency"]) * lookup(
+        allocated, out["item_id"]
+    ).fillna(0.0)
 
     last_cash = lookup(cash.groupby("item_id")["pay_date"].max(), out["item_id"])
     out["last_cash_date"] = last_cash
@@ -140,7 +145,9 @@ def settle(items, allocs, as_of, *, buckets=None, basis=BASIS_DUE):
     - ``due``: date_maturity, else invoice_date;
     - ``cash``, ``pending``, ``credit_noted``, ``adjusted``, ``fx``: sums of allocation
       values per kind; ``cash_on_time``: cash paid on or before ``due``;
-    - ``residual = balance - (cash + pending + credit_noted + adjusted + fx)``;
+    - ``residual = balance - (cash + pending + credit_noted + adjusted + fx)``, and
+      ``residual_currency``: the residual in the item's currency (amount_currency minus
+      the allocations' amounts on the item's side);
     - ``last_cash_date`` = ``pay_date``: last cash pay_date (NaT without cash);
     - ``days_to_pay`` (last cash - invoice_date), ``days_late`` (last cash - due,
       signed), defined as soon as the item has cash, even if it is still partly open;

@@ -72,6 +72,8 @@ class BookBuilder:
             self.env["account.chart.template"].try_loading(
                 "generic_coa", company=company, install_demo=False
             )
+            # the chart template sets its own currency: the company's is EUR (no entries yet)
+            company.currency_id = currency
         self.env.user.company_ids |= company
         return company
 

@@ -197,7 +197,7 @@ def _delay(rng, behaviour, progress, days_to_end):
     if behaviour == "slightly_late":
         return int(rng.integers(3, 13))
     if behaviour == "chronic":
-        return int(rng.integers(25, 61))
+        return int(rng.integers(30, 76))
     if behaviour == "deteriorating":
         return max(-2, round(60 * progress**1.5 + rng.normal(0, 3)))
     if behaviour == "partial":

@@ -16,6 +16,29 @@ def _share(value, defined):
     return f"{value:.1%}" if defined else "n/a"
 
 
+def _distribution(stats, field, values):
+    counts = {value: 0 for value in values}
+    for stat in stats:
+        counts[stat[field]] = counts.get(stat[field], 0) + 1
+    return "  ".join(f"{value or 'not rated'}: {counts[value]}" for value in values)
+
+
+def _grades_by_behaviour(stats):
+    """Grades of the generated customers per behaviour (their 'AR book: ...' tag)."""
+    by_tag = {}
+    for stat in stats:
+        for tag in stat.partner_id.category_id.filtered(lambda t: t.name.startswith("AR book: ")):
+            by_tag.setdefault(tag.name.removeprefix("AR book: "), []).append(stat.grade)
+    if not by_tag:
+        return []
+    lines = ["  grades by generated behaviour:"]
+    for behaviour, grades in sorted(by_tag.items()):
+        counts = {g: grades.count(g) for g in ("A", "B", "C", "D", False) if grades.count(g)}
+        text = ", ".join(f"{g or 'not rated'} {n}" for g, n in counts.items())
+        lines.append(f"    {behaviour:<14} {text}")
+    return lines
+
+
 def demo_summary(env, slowest=5):
     """Lines of text describing each company's receivables and figures."""
     lines = []
@@ -55,6 +78,12 @@ def demo_summary(env, slowest=5):
         for bucket in env["ar.aging.bucket"].search([("company_id", "=", company.id)]):
             lines.append(f"    {bucket.name:<12} {_money(company, aging.get(bucket, 0.0)):>18}")
         lines.append(f"    {'unapplied':<12} {_money(company, totals.unapplied_credits):>18}")
+        stats = env["ar.customer.stat"].search([("company_id", "=", company.id)])
+        lines.append("  grades:   " + _distribution(stats, "grade", ["A", "B", "C", "D", False]))
+        lines.append(
+            "  tiers:    " + _distribution(stats, "tier", ["core", "important", "general"])
+        )
+        lines += _grades_by_behaviour(stats)
         slow = env["ar.customer.stat"].search(
             [("company_id", "=", company.id), ("has_behaviour", "=", True)],
             order="days_late desc",

@@ -3,7 +3,9 @@ from . import ar_figures_mixin
 from . import ar_customer_stat
 from . import ar_customer_aging
 from . import ar_company_stat
+from . import ar_score_history
 from . import ar_refresh
+from . import ar_refresh_request
 from . import res_company
 from . import res_config_settings
 from . import res_partner

@@ -1,4 +1,52 @@
-from odoo import fields, models
+from markupsafe import Markup, escape
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from ..engine.constants import ACTION_MATRIX, GRADE_POLICIES
+
+GRADES = [("A", "A"), ("B", "B"), ("C", "C"), ("D", "D")]
+TIERS = [("core", "Core"), ("important", "Important"), ("general", "General")]
+POLICIES = [policy for _grade, policy in sorted(GRADE_POLICIES.items())]
+ACTIONS = sorted({code: label for code, label in ACTION_MATRIX.values()}.items())
+# score indicators (metrics.md section 4): engine suffix -> (field suffix, label)
+INDICATORS = {
+    "1": ("index", "Payment index"),
+    "2": ("overdue", "Share not overdue"),
+    "3": ("age", "Oldest overdue item"),
+    "4": ("collection", "Collection rate"),
+    "5": ("trend", "Days-late trend"),
+}
+# engine column -> (field name, SQL type): customer-only figures (sections 4-5)
+CUSTOMER_FIGURES = {
+    **{f"s{n}": (f"score_{name}", "float8") for n, (name, _label) in INDICATORS.items()},
+    **{f"w{n}": (f"weight_{name}", "float8") for n, (name, _label) in INDICATORS.items()},
+    **{f"p{n}": (f"points_{name}", "float8") for n, (name, _label) in INDICATORS.items()},
+    "score": ("credit_score", "float8"),
+    "grade": ("computed_grade", "varchar"),
+    "rated": ("rated", "bool"),
+    "wadl_trend": ("days_late_trend", "float8"),
+    "revenue": ("revenue", "numeric"),
+    "revenue_share": ("revenue_share", "float8"),
+    "cost": ("cost_of_sales", "numeric"),
+    "margin": ("margin", "numeric"),
+    "margin_approximate": ("margin_approximate", "bool"),
+    "margin_share": ("margin_share", "float8"),
+    "cum_share_before": ("cumulative_share_before", "float8"),
+    "tier": ("tier", "varchar"),
+    "rank": ("revenue_rank", "int4"),
+    "recency": ("recency_days", "int4"),
+    "frequency": ("frequency", "int4"),
+    "r_score": ("r_score", "int4"),
+    "f_score": ("f_score", "int4"),
+    "m_score": ("m_score", "int4"),
+    "action": ("action", "varchar"),
+}
+EFFECTIVE_GRADE = SQL(
+    "CASE WHEN grade_override IS NOT NULL AND (grade_override_expiry IS NULL"
+    " OR grade_override_expiry >= CURRENT_DATE) THEN grade_override ELSE computed_grade END"
+)
+CUSTOMER_FLAGS = {"has_margin": "margin", "has_trend": "wadl_trend", "has_recency": "recency"}
 
 
 class ArCustomerStat(models.Model):
@@ -22,7 +70,186 @@ class ArCustomerStat(models.Model):
     industry_id = fields.Many2one(related="partner_id.industry_id", store=True)
     aging_ids = fields.One2many("ar.customer.aging", "stat_id", readonly=True)
 
+    # credit score and grade (section 4)
+    credit_score = fields.Float(readonly=True, aggregator="avg", digits=(5, 2))
+    computed_grade = fields.Selection(GRADES, readonly=True)
+    grade = fields.Selection(
+        GRADES,
+        "Credit grade",
+        readonly=True,
+        index=True,
+        help="The computed grade, or the credit manager's override while it is valid.",
+    )
+    rated = fields.Boolean(readonly=True)
+    days_late_trend = fields.Float(
+        "Days-late trend",
+        readonly=True,
+        aggregator="avg",
+        help="Days late of the last 90 days minus days late of the rest of the window.",
+    )
+    score_index = fields.Float("S1 payment index", readonly=True, aggregator="avg")
+    score_overdue = fields.Float("S2 share not overdue", readonly=True, aggregator="avg")
+    score_age = fields.Float("S3 oldest overdue", readonly=True, aggregator="avg")
+    score_collection = fields.Float("S4 collection rate", readonly=True, aggregator="avg")
+    score_trend = fields.Float("S5 trend", readonly=True, aggregator="avg")
+    weight_index = fields.Float(readonly=True, aggregator=None)
+    weight_overdue = fields.Float(readonly=True, aggregator=None)
+    weight_age = fields.Float(readonly=True, aggregator=None)
+    weight_collection = fields.Float(readonly=True, aggregator=None)
+    weight_trend = fields.Float(readonly=True, aggregator=None)
+    points_index = fields.Float(readonly=True, aggregator=None)
+    points_overdue = fields.Float(readonly=True, aggregator=None)
+    points_age = fields.Float(readonly=True, aggregator=None)
+    points_collection = fields.Float(readonly=True, aggregator=None)
+    points_trend = fields.Float(readonly=True, aggregator=None)
+    grade_policy = fields.Selection(POLICIES, compute="_compute_grade_policy")
+    score_explanation = fields.Html(compute="_compute_score_explanation", sanitize=False)
+    # manual override by a credit manager, never touched by a refresh
+    grade_override = fields.Selection(GRADES, readonly=True)
+    grade_override_reason = fields.Text(readonly=True)
+    grade_override_expiry = fields.Date(readonly=True)
+    grade_override_user_id = fields.Many2one("res.users", "Overridden by", readonly=True)
+    grade_override_date = fields.Datetime("Overridden on", readonly=True)
+    grade_overridden = fields.Boolean(compute="_compute_grade_overridden")
+
+    # contribution and tiers (section 5)
+    revenue = fields.Monetary(readonly=True, aggregator="sum", help="Untaxed, net of credit notes.")
+    revenue_share = fields.Float(readonly=True, aggregator="sum")
+    cost_of_sales = fields.Monetary(readonly=True, aggregator="sum")
+    margin = fields.Monetary(readonly=True, aggregator="sum")
+    margin_approximate = fields.Boolean(
+        readonly=True, help="Part of the cost is the product's current cost, not the cost then."
+    )
+    margin_share = fields.Float(readonly=True, aggregator="sum")
+    cumulative_share_before = fields.Float(readonly=True, aggregator=None)
+    tier = fields.Selection(TIERS, readonly=True, index=True)
+    revenue_rank = fields.Integer(readonly=True, aggregator=None)
+    recency_days = fields.Integer("Days since last invoice", readonly=True, aggregator="avg")
+    frequency = fields.Integer("Invoices (window)", readonly=True, aggregator="sum")
+    r_score = fields.Integer("Recency score", readonly=True, aggregator="avg")
+    f_score = fields.Integer("Frequency score", readonly=True, aggregator="avg")
+    m_score = fields.Integer("Monetary score", readonly=True, aggregator="avg")
+    action = fields.Selection(ACTIONS, "Recommended action", readonly=True)
+    has_margin = fields.Boolean(readonly=True)
+    has_trend = fields.Boolean(readonly=True)
+    has_recency = fields.Boolean(readonly=True)
+
     _partner_company_uniq = models.Constraint(
         "UNIQUE(partner_id, company_id)",
         "A customer has one row of figures per company.",
     )
+
+    @api.depends("grade")
+    def _compute_grade_policy(self):
+        for stat in self:
+            stat.grade_policy = GRADE_POLICIES[stat.grade][0] if stat.grade else False
+
+    @api.depends("grade_override", "grade_override_expiry", "as_of")
+    def _compute_grade_overridden(self):
+        for stat in self:
+            stat.grade_overridden = stat._override_valid()
+
+    def _override_valid(self):
+        self.ensure_one()
+        if not self.grade_override:
+            return False
+        return not self.grade_override_expiry or self.grade_override_expiry >= fields.Date.today()
+
+    @api.depends("credit_score", "grade", "rated")
+    def _compute_score_explanation(self):
+        labels = {
+            "index": self.env._("Payment index"),
+            "overdue": self.env._("Share not overdue"),
+            "age": self.env._("Oldest overdue item"),
+            "collection": self.env._("Collection rate"),
+            "trend": self.env._("Days-late trend"),
+        }
+        head = Markup(
+            "<table class='table table-sm o_ar_score'><thead><tr><th>%s</th>"
+            "<th class='text-end'>%s</th><th class='text-end'>%s</th>"
+            "<th class='text-end'>%s</th></tr></thead><tbody>"
+        ) % (
+            self.env._("Indicator"),
+            self.env._("Value"),
+            self.env._("Weight"),
+            self.env._("Points"),
+        )
+        for stat in self:
+            rows = []
+            for name, _label in INDICATORS.values():
+                weight = stat[f"weight_{name}"]
+                value = stat[f"score_{name}"] if weight else None
+                cells = [
+                    f"{value:.1f}" if weight else self.env._("no data"),
+                    f"{weight:.0%}" if weight else "",
+                    f"{stat[f'points_{name}']:.1f}" if weight else "",
+                ]
+                rows.append(
+                    Markup("<tr><td>%s</td>%s</tr>")
+                    % (
+                        labels[name],
+                        Markup("").join(
+                            Markup("<td class='text-end'>%s</td>") % escape(c) for c in cells
+                        ),
+                    )
+                )
+            total = (
+                Markup(
+                    "<tr class='fw-bold'><td>%s</td><td></td><td></td>"
+                    "<td class='text-end'>%s</td></tr>"
+                )
+                % (self.env._("Score"), f"{stat.credit_score:.1f}")
+                if stat.rated
+                else Markup("<tr><td colspan='4'>%s</td></tr>")
+                % self.env._("Not rated: no payment history and nothing past due.")
+            )
+            stat.score_explanation = (
+                head + Markup("").join(rows) + total + Markup("</tbody></table>")
+            )
+
+    def action_override_grade(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Override credit grade"),
+            "res_model": "ar.grade.override.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_stat_id": self.id},
+        }
+
+    def action_clear_override(self):
+        self.env["ar.grade.override.wizard"]._check_manager()
+        for stat in self.sudo().filtered("grade_override"):
+            stat.write(
+                {
+                    "grade_override": False,
+                    "grade_override_reason": False,
+                    "grade_override_expiry": False,
+                    "grade_override_user_id": False,
+                    "grade_override_date": False,
+                }
+            )
+            stat._apply_effective_grades()
+            stat.partner_id.message_post(
+                body=self.env._(
+                    "Credit grade override in %(company)s removed by %(user)s.",
+                    company=stat.company_id.name,
+                    user=self.env.user.name,
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        return True
+
+    def _apply_effective_grades(self):
+        """grade = the valid override, else the computed grade (one statement)."""
+        self.flush_recordset()
+        self.env.execute_query(
+            SQL(
+                "UPDATE ar_customer_stat SET grade = %(effective)s "
+                "WHERE id = ANY(%(ids)s) AND grade IS DISTINCT FROM %(effective)s",
+                effective=EFFECTIVE_GRADE,
+                ids=self.ids,
+            )
+        )
+        self.invalidate_recordset(["grade"])

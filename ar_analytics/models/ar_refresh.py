@@ -3,6 +3,7 @@ receivable items and their partial reconciliations, cut at an as-of date), one e
 one batched write of what changed. Full refresh (cron, settings, server action) and
 incremental refresh (posting, cancelling, resetting, reconciling, unreconciling) share it."""
 
+import datetime
 import logging
 
 import numpy as np
@@ -13,7 +14,9 @@ from odoo.fields import Domain
 from odoo.tools import SQL
 
 from .. import engine
+from .ar_customer_stat import CUSTOMER_FIGURES, CUSTOMER_FLAGS, EFFECTIVE_GRADE
 from .ar_figures_mixin import FIGURES, FLAGS
+from .ar_score_history import HISTORY_FIGURES, SCORE_STEP
 
 _logger = logging.getLogger(__name__)
 
@@ -78,6 +81,8 @@ def _sql_values(series, sql_type):
         return [None if pd.isna(v) else round(v) for v in series]
     if sql_type == "varchar":
         return [None if pd.isna(v) else str(v) for v in series]
+    if sql_type == "bool":
+        return [None if pd.isna(v) else bool(v) for v in series]
     return [None if pd.isna(v) else float(v) for v in series]
 
 
@@ -170,71 +175,199 @@ class ArRefresh(models.AbstractModel):
         )
         return _frame(items, ITEM_COLUMNS), _frame(allocs, ALLOC_COLUMNS)
 
+    def _extract_sales(self, company, as_of, partner_ids=None):
+        """One row per product line of the company's posted customer invoices and credit notes
+        dated up to as_of: untaxed revenue in company currency and its cost (metrics.md
+        section 0): the invoice's COGS lines, else the sale order line's cost (sale_margin),
+        else the product's current cost (approximate), else unknown."""
+        domain = Domain(
+            [
+                ("company_id", "=", company.id),
+                ("parent_state", "=", "posted"),
+                ("move_id.move_type", "in", ("out_invoice", "out_refund")),
+                ("display_type", "=", "product"),
+                ("move_id.invoice_date", "<=", as_of),
+            ]
+        )
+        if partner_ids is not None:
+            domain &= Domain("move_id.commercial_partner_id", "in", list(partner_ids))
+        lines = self.env["account.move.line"]._search(domain).subselect()
+        order_lines = self.env["sale.order.line"]
+        so_cost = SQL("NULL::numeric")
+        if "purchase_price" in order_lines._fields and order_lines._fields["purchase_price"].store:
+            so_cost = SQL(
+                """(SELECT SUM(sol.purchase_price) / COUNT(*)
+                      FROM sale_order_line_invoice_rel rel
+                      JOIN sale_order_line sol ON sol.id = rel.order_line_id
+                     WHERE rel.invoice_line_id = l.id AND sol.purchase_price > 0)"""
+            )
+        rows = self.env.execute_query(
+            SQL(
+                """
+            WITH lines AS MATERIALIZED (
+                SELECT l.id, l.move_id, l.product_id, l.quantity, -l.balance AS revenue,
+                       CASE WHEN m.move_type = 'out_refund' THEN -1 ELSE 1 END AS sign,
+                       %(so_cost)s AS so_unit_cost
+                  FROM account_move_line l
+                  JOIN account_move m ON m.id = l.move_id
+                 WHERE l.id IN %(lines)s
+            ), cogs AS (
+                SELECT c.move_id, c.product_id, SUM(c.balance) AS amount
+                  FROM account_move_line c
+                  JOIN account_account a ON a.id = c.account_id
+                 WHERE c.display_type = 'cogs' AND a.account_type LIKE 'expense%%'
+                   AND c.move_id IN (SELECT move_id FROM lines)
+                 GROUP BY 1, 2
+            )
+            SELECT COALESCE(p.commercial_partner_id, m.partner_id), m.id, m.move_type,
+                   m.invoice_date, lines.revenue, lines.product_id, lines.quantity * lines.sign,
+                   cogs.amount * lines.quantity / NULLIF(SUM(lines.quantity) OVER (
+                       PARTITION BY lines.move_id, lines.product_id), 0),
+                   lines.so_unit_cost
+              FROM lines
+              JOIN account_move m ON m.id = lines.move_id
+         LEFT JOIN res_partner p ON p.id = m.partner_id
+         LEFT JOIN cogs ON cogs.move_id = lines.move_id AND cogs.product_id = lines.product_id
+            """,
+                so_cost=so_cost,
+                lines=lines,
+            )
+        )
+        sales = pd.DataFrame(
+            rows,
+            columns=[
+                "partner_id",
+                "move_id",
+                "move_type",
+                "invoice_date",
+                "revenue",
+                "product_id",
+                "quantity",
+                "cogs",
+                "so_unit_cost",
+            ],
+        )
+        sales["invoice_date"] = pd.to_datetime(sales["invoice_date"])
+        for column in ("revenue", "quantity", "cogs", "so_unit_cost"):
+            sales[column] = pd.to_numeric(sales[column], errors="coerce").astype("float64")
+        product_ids = [int(p) for p in sales["product_id"].dropna().unique()]
+        products = self.env["product.product"].sudo().with_company(company).browse(product_ids)
+        standard = pd.Series({p.id: p.standard_price or np.nan for p in products}, dtype="float64")
+        standard_cost = sales["product_id"].map(standard) * sales["quantity"]
+        so_cost = sales["so_unit_cost"] * sales["quantity"]
+        c = engine.constants
+        sales["cost_source"] = np.select(
+            [sales["cogs"].notna(), so_cost.notna(), standard_cost.notna()],
+            [c.COST_COGS, c.COST_SALE_ORDER, c.COST_STANDARD],
+            default=c.COST_NONE,
+        )
+        sales["cost"] = sales["cogs"].fillna(so_cost).fillna(standard_cost)
+        return sales[
+            ["partner_id", "move_id", "move_type", "invoice_date", "revenue", "cost", "cost_source"]
+        ]
+
     # -- as-of date ------------------------------------------------------------------------------
     @api.model
     def _default_as_of(self, company):
         """Today; or, for a company whose receivables went quiet for a whole window, the date
         of its last receivable item (so a dormant database still gets meaningful figures)."""
         today = fields.Date.context_today(self.with_company(company))
-        [(last,)] = (
-            self.env["account.move.line"]
-            .sudo()
-            ._read_group(
-                [
-                    ("company_id", "=", company.id),
-                    ("parent_state", "=", "posted"),
-                    ("account_id.account_type", "=", "asset_receivable"),
-                ],
-                [],
-                ["date:max"],
-            )
+        lines = self.env["account.move.line"].sudo()
+        domain = Domain(
+            [
+                ("company_id", "=", company.id),
+                ("parent_state", "=", "posted"),
+                ("account_id.account_type", "=", "asset_receivable"),
+            ]
         )
-        if last and (today - last).days > company.ar_window_days:
-            return last
-        return today
+        start = today - datetime.timedelta(days=company.ar_window_days)
+        if lines.search_count(domain & Domain("date", ">", start), limit=1):
+            return today
+        [(last,)] = lines._read_group(domain, [], ["date:max"])
+        return last or today
 
-    # -- computation and writes ----------------------------------------------------------------
+    # -- computation (as of any date) ----------------------------------------------------------
     @api.model
-    def _refresh_company(self, company, as_of=None, partner_ids=None):
-        """Recompute and store the figures of one company (all customers, or only
-        ``partner_ids``, commercial partners). Returns the number of customers written."""
-        as_of = as_of or self._default_as_of(company)
-        buckets = self.env["ar.aging.bucket"]._engine_buckets(company)
-        params = {
-            "buckets": buckets,
-            "basis": company.ar_aging_basis,
+    def _params(self, company, buckets=None, basis=None):
+        return {
+            "buckets": buckets or self.env["ar.aging.bucket"]._engine_buckets(company),
+            "basis": basis or company.ar_aging_basis,
             "window_days": company.ar_window_days,
             "min_obs": company.ar_min_observations,
         }
+
+    @api.model
+    def _compute(self, company, as_of, partner_ids=None, buckets=None, basis=None):
+        """Every figure of one company at ``as_of``, from the data as it stood then, without
+        storing anything: ``figures`` (per customer: behaviour, aging, scores, contribution),
+        ``totals`` (the company), ``items`` (settled items, with bucket and residual in
+        company and item currency) and ``moves`` (per invoice). Reports, history and
+        backtests call this."""
+        params = self._params(company, buckets, basis)
         items, allocs = self._extract(company, as_of, partner_ids)
-        figures = engine.partner_figures(items, allocs, as_of, **params)
-        figures = figures[figures.index != 0]
-        settled = engine.settle(items, allocs, as_of, buckets=buckets, basis=params["basis"])
-        moves = engine.move_figures(settled)
+        bundle = engine.compute_all(items, allocs, as_of, totals=partner_ids is None, **params)
+        figures = bundle["figures"]
+        scores = engine.credit_scores(
+            figures,
+            bundle["trend"],
+            weights=company._ar_score_weights(),
+            cutoffs=company._ar_grade_cutoffs(),
+        )
+        sales = self._extract_sales(company, as_of, partner_ids)
+        window = params["window_days"]
+        tiers = company._ar_tier_cutoffs()
+        contribution = engine.contribution(sales, as_of, window_days=window, cutoffs=tiers)
+        rfm = engine.rfm(sales, as_of, window_days=window)
+        figures = figures.join(scores).join(bundle["trend"]).join(contribution).join(rfm)
+        figures["tier"] = figures["tier"].fillna(engine.constants.TIER_GENERAL)
+        figures["action"] = engine.action_labels(figures["tier"], figures["grade"]).to_numpy()
+        return {
+            "params": params,
+            "figures": figures[figures.index != 0],
+            "totals": bundle["totals"],
+            "items": bundle["items"],
+            "moves": bundle["moves"],
+            "contribution": contribution,
+        }
+
+    # -- writes ----------------------------------------------------------------------------------
+    @api.model
+    def _refresh_company(self, company, as_of=None, partner_ids=None):
+        """Recompute and store the figures of one company (all customers, or only
+        ``partner_ids``, commercial partners). Returns the number of customer rows written."""
+        as_of = as_of or self._default_as_of(company)
+        result = self._compute(company, as_of, partner_ids)
+        figures = result["figures"]
         now = fields.Datetime.now()
+        buckets = result["params"]["buckets"]
         stat_ids = self._write_customers(company, as_of, now, figures, buckets, partner_ids)
-        self._write_moves(company, moves, settled, partner_ids)
+        self._write_history(company, as_of, figures)
+        self._write_moves(company, result["moves"], partner_ids)
         if partner_ids is None:
-            totals = engine.partner_figures(items, allocs, as_of, by="company_id", **params)
-            self._write_company(company, as_of, now, totals, len(figures))
+            self._write_company(company, as_of, now, result["totals"], len(figures))
             company.sudo().ar_last_refresh = now
         self.env["ar.customer.stat"].invalidate_model()
         self.env["ar.customer.aging"].invalidate_model()
         self.env["ar.company.stat"].invalidate_model()
+        self.env["ar.score.history"].invalidate_model()
         self.env["account.move"].invalidate_model(
             [field for field, _type in MOVE_FIGURES.values()] + ["ar_computed"]
         )
         return len(stat_ids)
 
-    def _figure_columns(self, figures, as_of, now):
+    def _figure_columns(self, figures, as_of=None, now=None, mapping=None, flags=None):
+        mapping = FIGURES if mapping is None else mapping
+        flags = FLAGS if flags is None else flags
         columns = {
             field: (_sql_values(figures[column], sql_type), sql_type)
-            for column, (field, sql_type) in FIGURES.items()
+            for column, (field, sql_type) in mapping.items()
         }
-        for flag, column in FLAGS.items():
+        for flag, column in flags.items():
             columns[flag] = (figures[column].notna().tolist(), "bool")
-        columns["as_of"] = ([as_of] * len(figures), "date")
-        columns["computed_at"] = ([now] * len(figures), "timestamp")
+        if as_of is not None:
+            columns["as_of"] = ([as_of] * len(figures), "date")
+        if now is not None:
+            columns["computed_at"] = ([now] * len(figures), "timestamp")
         return columns
 
     def _upsert(self, table, keys, columns, compare):
@@ -279,6 +412,7 @@ class ArRefresh(models.AbstractModel):
             "country_id": ([p.country_id.id or None for p in partners], "int4"),
             "industry_id": ([p.industry_id.id or None for p in partners], "int4"),
             **self._figure_columns(figures, as_of, now),
+            **self._figure_columns(figures, mapping=CUSTOMER_FIGURES, flags=CUSTOMER_FLAGS),
         }
         compare = [n for n in columns if n not in ("partner_id", "company_id", "computed_at")]
         changed = self._upsert("ar_customer_stat", ["partner_id", "company_id"], columns, compare)
@@ -294,7 +428,136 @@ class ArRefresh(models.AbstractModel):
             )
         )
         self._write_aging(company, figures, buckets)
+        self._apply_grades(company, partner_ids)
         return changed
+
+    def _apply_grades(self, company, partner_ids=None):
+        """Effective grade = a valid override, else the computed grade; a change of grade is
+        posted in the customer's chatter."""
+        scope = SQL("company_id = %s", company.id)
+        if partner_ids is not None:
+            scope = SQL("%s AND partner_id = ANY(%s::int4[])", scope, list(partner_ids))
+        self.env["ar.customer.stat"].flush_model()
+        changes = self.env.execute_query(
+            SQL(
+                """
+            WITH changed AS (
+                SELECT id, grade AS old_grade, %(effective)s AS new_grade
+                  FROM ar_customer_stat WHERE %(scope)s AND grade IS DISTINCT FROM %(effective)s
+            )
+            UPDATE ar_customer_stat s SET grade = changed.new_grade
+              FROM changed WHERE s.id = changed.id
+            RETURNING s.partner_id, changed.old_grade, changed.new_grade
+            """,
+                effective=EFFECTIVE_GRADE,
+                scope=scope,
+            )
+        )
+        partners = self.env["res.partner"].sudo().browse([p for p, old, new in changes if old])
+        for partner, (_p, old, new) in zip(partners, [c for c in changes if c[1]], strict=True):
+            partner.message_post(
+                body=self.env._(
+                    "Credit grade in %(company)s changed from %(old)s to %(new)s.",
+                    company=company.name,
+                    old=old,
+                    new=new or self.env._("not rated"),
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+
+    def _write_history(self, company, as_of, figures):
+        """Append the day's scores to the compact history: a row only for customers whose
+        grade changed, whose score moved by SCORE_STEP or more, or whose last row is from an
+        earlier month; a second run on the same day updates that day's row."""
+        if figures.empty:
+            return
+        columns = {
+            "partner_id": (figures.index.tolist(), "int4"),
+            **{
+                field: (_sql_values(figures[column], sql_type), sql_type)
+                for column, (field, sql_type) in HISTORY_FIGURES.items()
+            },
+        }
+        names = list(columns)
+        self.env.execute_query(
+            SQL(
+                """
+            WITH v AS (SELECT * FROM %(unnest)s),
+            last AS (
+                SELECT DISTINCT ON (h.partner_id) h.partner_id, h.date, h.credit_score, h.grade
+                  FROM ar_score_history h
+                 WHERE h.company_id = %(company)s AND h.partner_id IN (SELECT partner_id FROM v)
+                   AND h.date < %(as_of)s
+                 ORDER BY h.partner_id, h.date DESC, h.id DESC
+            )
+            INSERT INTO ar_score_history (company_id, date, %(names)s,
+                                          create_uid, create_date, write_uid, write_date)
+            SELECT %(company)s, %(as_of)s, %(values)s,
+                   %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
+              FROM v LEFT JOIN last ON last.partner_id = v.partner_id
+             WHERE last.partner_id IS NULL
+                OR last.grade IS DISTINCT FROM v.grade
+                OR ABS(COALESCE(last.credit_score, -1000) - COALESCE(v.credit_score, -1000))
+                   >= %(step)s
+                OR date_trunc('month', last.date) < date_trunc('month', %(as_of)s::date)
+            ON CONFLICT (partner_id, company_id, date) DO UPDATE SET %(set)s
+            """,
+                unnest=_unnest(columns),
+                company=company.id,
+                as_of=as_of,
+                names=SQL(", ").join(SQL.identifier(n) for n in names),
+                values=SQL(", ").join(SQL.identifier("v", n) for n in names),
+                uid=self.env.uid,
+                step=SCORE_STEP,
+                set=SQL(", ").join(
+                    SQL("%s = EXCLUDED.%s", SQL.identifier(n), SQL.identifier(n))
+                    for n in names
+                    if n != "partner_id"
+                ),
+            )
+        )
+
+    # -- back-fill and backtest ------------------------------------------------------------------
+    @api.model
+    def _month_ends(self, as_of, months):
+        ends = pd.date_range(end=pd.Timestamp(as_of), periods=months + 1, freq="ME")
+        return [d.date() for d in ends if d.date() < as_of][-months:]
+
+    @api.model
+    def _backfill_history(self, company, months=24, as_of=None):
+        """Rebuild the history as of the last ``months`` month-ends, from the data as it
+        stood then (documents dated up to each date, allocations with max_date up to it)."""
+        as_of = as_of or self._default_as_of(company)
+        dates = self._month_ends(as_of, months)
+        for date in dates:
+            self._write_history(company, date, self._compute(company, date)["figures"])
+        self.env["ar.score.history"].invalidate_model()
+        return len(dates)
+
+    @api.model
+    def _backtest(self, company, horizon_days=180, as_of=None):
+        """How well the grades of ``horizon_days`` ago rank customers by how late they
+        actually paid since: Spearman rank correlation between the score then and the days
+        late since (negated: 1 = perfect), and the share of customers who later paid more
+        than 30 days late that were graded C or D. Stored on the company."""
+        as_of = as_of or self._default_as_of(company)
+        then = as_of - datetime.timedelta(days=horizon_days)
+        before = self._compute(company, then)["figures"]
+        params = self._params(company)
+        items, allocs = self._extract(company, as_of)
+        after = engine.partner_figures(
+            items, allocs, as_of, buckets=params["buckets"], window_days=horizon_days
+        )
+        result = engine.backtest_grades(before, after["wadl"])
+        company.sudo().write(
+            {
+                "ar_backtest_date": then,
+                "ar_backtest_customers": result["customers"],
+                "ar_backtest_spearman": result["spearman"],
+                "ar_backtest_capture": result["capture"],
+            }
+        )
+        return result
 
     def _write_aging(self, company, figures, buckets):
         """One row per customer and non-zero bucket; stale rows removed."""
@@ -359,7 +622,7 @@ class ArRefresh(models.AbstractModel):
         compare = [n for n in columns if n not in ("company_id", "computed_at")]
         self._upsert("ar_company_stat", ["company_id"], columns, compare)
 
-    def _write_moves(self, company, moves, settled, partner_ids):
+    def _write_moves(self, company, moves, partner_ids):
         """Per-invoice figures on account.move: only rows that changed are written; moves of
         the scope that are no longer posted receivables are cleared."""
         moves = moves.copy()
@@ -423,8 +686,9 @@ class ArRefresh(models.AbstractModel):
     # -- incremental refresh -------------------------------------------------------------------
     @api.model
     def _mark_dirty(self, pairs):
-        """Queue (company id, commercial partner id) pairs for a refresh at the end of the
-        transaction (precommit): the figures are right when the operation commits."""
+        """Queue (company id, commercial partner id) pairs: at the end of the transaction
+        (precommit) they are stored in one statement and the queue's cron job is triggered,
+        which refreshes them right after the commit."""
         if self.env.context.get("ar_skip_refresh"):
             return
         pairs = {(c, p) for c, p in pairs if c and p}
@@ -433,7 +697,7 @@ class ArRefresh(models.AbstractModel):
         data = self.env.cr.precommit.data
         if DIRTY_KEY not in data:
             data[DIRTY_KEY] = set()
-            self.env.cr.precommit.add(self._flush_dirty)
+            self.env.cr.precommit.add(self._queue_dirty)
         data[DIRTY_KEY] |= pairs
 
     @api.model
@@ -444,12 +708,41 @@ class ArRefresh(models.AbstractModel):
         )
 
     @api.model
-    def _flush_dirty(self):
+    def _queue_dirty(self):
         pairs = self.env.cr.precommit.data.pop(DIRTY_KEY, set())
+        if not pairs:
+            return
+        companies, partners = zip(*sorted(pairs), strict=True)
+        self.env.execute_query(
+            SQL(
+                "INSERT INTO ar_refresh_request (company_id, partner_id) "
+                "SELECT * FROM unnest(%s::int4[], %s::int4[]) ON CONFLICT DO NOTHING",
+                list(companies),
+                list(partners),
+            )
+        )
+        self.env.ref("ar_analytics.ir_cron_ar_refresh_queue").sudo()._trigger()
+
+    @api.model
+    def _process_queue(self):
+        """Refresh the queued customers (requests taken with SKIP LOCKED, so two workers
+        never take the same one); returns the number of requests processed."""
+        rows = self.env.execute_query(
+            SQL(
+                "DELETE FROM ar_refresh_request WHERE id IN (SELECT id FROM ar_refresh_request "
+                "ORDER BY id FOR UPDATE SKIP LOCKED) RETURNING company_id, partner_id"
+            )
+        )
         by_company = {}
-        for company_id, partner_id in pairs:
+        for company_id, partner_id in rows:
             by_company.setdefault(company_id, set()).add(partner_id)
         for company_id, partner_ids in by_company.items():
             company = self.env["res.company"].sudo().browse(company_id)
             scope = None if len(partner_ids) > INCREMENTAL_LIMIT else partner_ids
             self.sudo()._refresh_company(company, partner_ids=scope)
+        return len(rows)
+
+    @api.model
+    def _cron_process_queue(self):
+        processed = self._process_queue()
+        self.env["ir.cron"]._commit_progress(processed)

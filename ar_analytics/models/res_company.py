@@ -27,6 +27,25 @@ class ResCompany(models.Model):
         help="Fewer payment observations than this: the payment index is undefined.",
     )
     ar_last_refresh = fields.Datetime("Receivables figures refreshed", readonly=True)
+    # credit score (metrics.md section 4): indicator weights and grade cut-offs
+    ar_weight_index = fields.Float("Weight: payment index", default=0.40, digits=(4, 3))
+    ar_weight_overdue = fields.Float("Weight: overdue share", default=0.20, digits=(4, 3))
+    ar_weight_age = fields.Float("Weight: oldest overdue", default=0.15, digits=(4, 3))
+    ar_weight_collection = fields.Float("Weight: collection rate", default=0.15, digits=(4, 3))
+    ar_weight_trend = fields.Float("Weight: days-late trend", default=0.10, digits=(4, 3))
+    ar_grade_a = fields.Float("Grade A from", default=80.0, digits=(5, 2))
+    ar_grade_b = fields.Float("Grade B from", default=65.0, digits=(5, 2))
+    ar_grade_c = fields.Float("Grade C from", default=50.0, digits=(5, 2))
+    # tiers (metrics.md section 5): cumulative revenue share before the customer
+    ar_tier_core = fields.Float("Core up to cumulative share", default=0.80, digits=(4, 3))
+    ar_tier_important = fields.Float(
+        "Important up to cumulative share", default=0.95, digits=(4, 3)
+    )
+    # backtest of the grades on the company's own data
+    ar_backtest_date = fields.Date("Backtest as of", readonly=True)
+    ar_backtest_customers = fields.Integer("Backtest customers", readonly=True)
+    ar_backtest_spearman = fields.Float("Rank correlation", readonly=True, digits=(4, 3))
+    ar_backtest_capture = fields.Float("Late payers graded C or D", readonly=True, digits=(4, 3))
 
     @api.constrains("ar_window_days", "ar_min_observations")
     def _check_ar_settings(self):
@@ -37,6 +56,70 @@ class ResCompany(models.Model):
                 raise ValidationError(
                     self.env._("The minimum number of observations must be at least 1.")
                 )
+
+    @api.constrains(
+        "ar_weight_index",
+        "ar_weight_overdue",
+        "ar_weight_age",
+        "ar_weight_collection",
+        "ar_weight_trend",
+    )
+    def _check_ar_weights(self):
+        for company in self:
+            weights = company._ar_score_weights()
+            if any(w < 0 for w in weights):
+                raise ValidationError(self.env._("Credit score weights cannot be negative."))
+            if not sum(weights):
+                raise ValidationError(
+                    self.env._("At least one credit score weight must be greater than zero.")
+                )
+
+    @api.constrains("ar_grade_a", "ar_grade_b", "ar_grade_c")
+    def _check_ar_grades(self):
+        for company in self:
+            a, b, c = company._ar_grade_cutoffs()
+            if not 100 >= a > b > c > 0:
+                raise ValidationError(
+                    self.env._(
+                        "Grade cut-offs must be strictly decreasing between 100 and 0: "
+                        "A (%(a)s) > B (%(b)s) > C (%(c)s).",
+                        a=a,
+                        b=b,
+                        c=c,
+                    )
+                )
+
+    @api.constrains("ar_tier_core", "ar_tier_important")
+    def _check_ar_tiers(self):
+        for company in self:
+            core, important = company._ar_tier_cutoffs()
+            if not 0 < core < important <= 1:
+                raise ValidationError(
+                    self.env._(
+                        "Tier cut-offs must satisfy "
+                        "0 < core (%(core)s) < important (%(important)s) <= 1.",
+                        core=core,
+                        important=important,
+                    )
+                )
+
+    def _ar_score_weights(self):
+        self.ensure_one()
+        return (
+            self.ar_weight_index,
+            self.ar_weight_overdue,
+            self.ar_weight_age,
+            self.ar_weight_collection,
+            self.ar_weight_trend,
+        )
+
+    def _ar_grade_cutoffs(self):
+        self.ensure_one()
+        return (self.ar_grade_a, self.ar_grade_b, self.ar_grade_c)
+
+    def _ar_tier_cutoffs(self):
+        self.ensure_one()
+        return (self.ar_tier_core, self.ar_tier_important)
 
     @api.model_create_multi
     def create(self, vals_list):

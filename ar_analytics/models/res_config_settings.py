@@ -8,22 +8,58 @@ class ResConfigSettings(models.TransientModel):
     ar_window_days = fields.Integer(related="company_id.ar_window_days", readonly=False)
     ar_min_observations = fields.Integer(related="company_id.ar_min_observations", readonly=False)
     ar_last_refresh = fields.Datetime(related="company_id.ar_last_refresh")
+    ar_weight_index = fields.Float(related="company_id.ar_weight_index", readonly=False)
+    ar_weight_overdue = fields.Float(related="company_id.ar_weight_overdue", readonly=False)
+    ar_weight_age = fields.Float(related="company_id.ar_weight_age", readonly=False)
+    ar_weight_collection = fields.Float(related="company_id.ar_weight_collection", readonly=False)
+    ar_weight_trend = fields.Float(related="company_id.ar_weight_trend", readonly=False)
+    ar_grade_a = fields.Float(related="company_id.ar_grade_a", readonly=False)
+    ar_grade_b = fields.Float(related="company_id.ar_grade_b", readonly=False)
+    ar_grade_c = fields.Float(related="company_id.ar_grade_c", readonly=False)
+    ar_tier_core = fields.Float(related="company_id.ar_tier_core", readonly=False)
+    ar_tier_important = fields.Float(related="company_id.ar_tier_important", readonly=False)
+    ar_backtest_date = fields.Date(related="company_id.ar_backtest_date")
+    ar_backtest_customers = fields.Integer(related="company_id.ar_backtest_customers")
+    ar_backtest_spearman = fields.Float(related="company_id.ar_backtest_spearman")
+    ar_backtest_capture = fields.Float(related="company_id.ar_backtest_capture")
 
     def action_ar_refresh(self):
         """Refresh the receivables figures of the settings' company now."""
         self.ensure_one()
         count = self.env["ar.refresh"]._refresh(self.company_id)
+        return self._ar_notify(
+            self.env._("Receivables figures refreshed: %(count)s customers updated.", count=count)
+        )
+
+    def _ar_notify(self, message):
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
                 "type": "success",
-                "message": self.env._(
-                    "Receivables figures refreshed: %(count)s customers updated.", count=count
-                ),
+                "message": message,
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },
         }
+
+    def _check_credit_manager(self):
+        self.env["ar.grade.override.wizard"]._check_manager()
+
+    def action_ar_backtest(self):
+        """Backtest the grades of 6 months ago on the company's own data."""
+        self.ensure_one()
+        self._check_credit_manager()
+        self.env["ar.refresh"].sudo()._backtest(self.company_id)
+        return {"type": "ir.actions.client", "tag": "soft_reload"}
+
+    def action_ar_backfill(self):
+        """Rebuild the score history as of the last 24 month-ends."""
+        self.ensure_one()
+        self._check_credit_manager()
+        months = self.env["ar.refresh"].sudo()._backfill_history(self.company_id)
+        return self._ar_notify(
+            self.env._("Score history rebuilt for %(months)s month-ends.", months=months)
+        )
 
     def action_ar_buckets(self):
         self.ensure_one()

@@ -1,2 +1,3 @@
 from . import test_book
 from . import test_figures
+from . import test_score

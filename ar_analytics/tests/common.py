@@ -106,10 +106,28 @@ class ArCase(AccountTestInvoicingCommon):
             [("partner_id", "=", partner.id), ("company_id", "=", (company or self.env.company).id)]
         )
 
-    def _flush_precommit(self):
-        """Run what runs just before a commit (tests never commit)."""
+    def _commit_and_process(self):
+        """What a commit and the queue's cron job do (tests never commit): precommit hooks
+        queue the changed customers, the job refreshes them."""
         self.env.flush_all()
         self.env.cr.precommit.run()
+        return self.env["ar.refresh"]._process_queue()
+
+
+class VectorCase(ArCase):
+    """metrics.md section 2's payment vector as real documents: invoice A 1,000 dated
+    2024-01-01 due 01-31, paid 600 on 02-10 and 400 on 03-02; invoice B 500 dated 01-15 due
+    02-14, paid 02-14."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.customer = cls.env["res.partner"].create({"name": "Vector Customer"})
+        cls.inv_a = cls._invoice(cls.customer, "2024-01-01", 1000)
+        cls.inv_b = cls._invoice(cls.customer, "2024-01-15", 500)
+        cls._pay(cls.inv_a, 600, "2024-02-10")
+        cls._pay(cls.inv_a, 400, "2024-03-02")
+        cls._pay(cls.inv_b, 500, "2024-02-14")
 
 
 class BookCase(ArCase):

@@ -324,3 +324,71 @@ class TestBook(BookCase):
             if stat and stat.has_behaviour:
                 by_behaviour.setdefault(c.behaviour, []).append(stat.days_late)
         self.assertGreater(min(by_behaviour["chronic"]), max(by_behaviour["prompt"]))
+
+    def test_aging_per_currency_matches_odoo_residual_in_currency(self):
+        from .. import engine
+
+        result = self.env["ar.refresh"]._compute(self.company_a, BOOK_END)
+        by_currency = engine.aging_by_currency(result["items"], result["params"]["buckets"])
+        rows = self.env.execute_query(
+            SQL(
+                """
+            SELECT COALESCE(p.commercial_partner_id, l.partner_id), l.currency_id,
+                   SUM(l.amount_residual_currency)
+              FROM account_move_line l
+              JOIN account_account a ON a.id = l.account_id
+              LEFT JOIN res_partner p ON p.id = l.partner_id
+             WHERE a.account_type = 'asset_receivable' AND l.parent_state = 'posted'
+               AND l.company_id = %s AND l.currency_id != %s
+             GROUP BY 1, 2
+            """,
+                self.company_a.id,
+                self.company_a.currency_id.id,
+            )
+        )
+        self.assertTrue(rows, "the book has foreign-currency receivables")
+        for partner, currency, residual in rows:
+            ours = by_currency["total"].get((partner, currency), 0.0)
+            self.assertAlmostEqual(ours, residual, places=2)
+
+    # -- scores and tiers on the book (metrics.md sections 4-5) ----------------------------------
+    def test_grades_follow_the_behaviours(self):
+        self._refresh(BOOK_END, company=self.company_a)
+        stats = {}
+        for c in self.plan.customers:
+            if c.company == "main":
+                stat = self._stat(self.book.partners[c.key], self.company_a)
+                stats.setdefault(c.behaviour, []).append(stat)
+        grades = {b: {s.grade for s in group} for b, group in stats.items()}
+        self.assertLessEqual(grades["prompt"] | grades["early"], {"A", "B"}, grades)
+        self.assertLessEqual(grades["stopper"] | grades["partial"], {"C", "D"}, grades)
+        # a chronic payer with a clean ledger on the day is still never an A, and always
+        # scores below every prompt, early or slightly late payer
+        self.assertNotIn("A", grades["chronic"], grades)
+        good = [s.credit_score for b in ("prompt", "early", "slightly_late") for s in stats[b]]
+        self.assertLess(max(s.credit_score for s in stats["chronic"]), min(good))
+
+    def test_same_customer_two_companies_two_grades(self):
+        shared = self.book.partners[next(c.key for c in self.plan.customers if c.company == "both")]
+        self._refresh(BOOK_END, company=self.company_a)
+        self._refresh(BOOK_END, company=self.company_b)
+        grade_a = self._stat(shared, self.company_a).grade
+        grade_b = self._stat(shared, self.company_b).grade
+        self.assertIn(grade_a, ("A", "B"))
+        self.assertIn(grade_b, ("C", "D"))
+        self.assertEqual(shared.with_company(self.company_a).ar_credit_grade, grade_a)
+        self.assertEqual(shared.with_company(self.company_b).ar_credit_grade, grade_b)
+
+    def test_tiers_and_concentration(self):
+        self._refresh(BOOK_END, company=self.company_a)
+        stats = self.env["ar.customer.stat"].search([("company_id", "=", self.company_a.id)])
+        tiers = {s.tier for s in stats}
+        self.assertEqual(tiers, {"core", "important", "general"})
+        shares = sum(s.revenue_share for s in stats if s.revenue > 0)
+        self.assertAlmostEqual(shares, 1.0, places=6)
+
+    def test_backtest_on_the_book(self):
+        result = self.env["ar.refresh"]._backtest(self.company_a, horizon_days=120, as_of=BOOK_END)
+        self.assertGreater(result["customers"], 5)
+        self.assertGreater(result["spearman"], 0, "good grades then, fewer days late since")
+        self.assertEqual(self.company_a.ar_backtest_customers, result["customers"])

@@ -1,26 +1,15 @@
 """Payment behaviour and aging on real posted invoices and reconciliations (metrics.md 0-3)."""
 
+from odoo import fields
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 from odoo.tools import SQL
 
-from .common import ArCase
+from .common import VectorCase
 
 
 @tagged("post_install", "-at_install")
-class TestFigures(ArCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.customer = cls.env["res.partner"].create({"name": "Vector Customer"})
-        # metrics.md section 2: invoice A 1,000 dated 2024-01-01 due 01-31, paid 600 on 02-10
-        # and 400 on 03-02; invoice B 500 dated 01-15 due 02-14, paid 02-14
-        cls.inv_a = cls._invoice(cls.customer, "2024-01-01", 1000)
-        cls.inv_b = cls._invoice(cls.customer, "2024-01-15", 500)
-        cls._pay(cls.inv_a, 600, "2024-02-10")
-        cls._pay(cls.inv_a, 400, "2024-03-02")
-        cls._pay(cls.inv_b, 500, "2024-02-14")
-
+class TestFigures(VectorCase):
     def test_metrics_vectors_on_posted_documents(self):
         self._refresh("2024-03-31")
         stat = self._stat(self.customer)
@@ -42,6 +31,16 @@ class TestFigures(ArCase):
         self.assertAlmostEqual(stat.days_beyond_terms, 12.267, places=3)
         self.assertAlmostEqual(stat.average_days_late, 15.5, places=3)
         self.assertAlmostEqual(stat.payment_index, 69.24, places=2)
+
+    def test_dormant_company_gets_figures_for_its_last_active_period(self):
+        refresh = self.env["ar.refresh"]
+        self.assertEqual(refresh._default_as_of(self.env.company).isoformat(), "2024-03-02")
+        refresh._refresh(self.env.company)
+        stat = self._stat(self.customer)
+        self.assertEqual(stat.as_of.isoformat(), "2024-03-02")
+        self.assertEqual(stat.n_obs, 3, "the window ends at the last activity, not today")
+        self._invoice(self.customer, fields.Date.today(), 10)
+        self.assertEqual(refresh._default_as_of(self.env.company), fields.Date.today())
 
     def test_invoice_fields(self):
         self._refresh("2024-03-31")
@@ -188,17 +187,75 @@ class TestFigures(ArCase):
             sum(stat.aging_ids.mapped("amount")) + stat.unapplied_credits, stat.total_ar
         )
 
+    def test_receivable_entry_without_due_date_is_aged_from_its_date(self):
+        customer = self.env["res.partner"].create({"name": "Opening balance customer"})
+        receivable = self._receivable(self.inv_a).account_id
+        entry = self.env["account.move"].create(
+            {
+                "move_type": "entry",
+                "journal_id": self.company_data["default_journal_misc"].id,
+                "date": "2024-01-10",
+                "line_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "account_id": receivable.id,
+                            "partner_id": customer.id,
+                            "debit": 70,
+                            "date_maturity": False,
+                        },
+                    ),
+                    (
+                        0,
+                        0,
+                        {
+                            "account_id": self.company_data["default_account_revenue"].id,
+                            "credit": 70,
+                        },
+                    ),
+                ],
+            }
+        )
+        entry.action_post()
+        self._refresh("2024-03-31")
+        stat = self._stat(customer)
+        self.assertAlmostEqual(stat.total_ar, 70.0)
+        self.assertEqual(stat.max_dpd, 81)
+        self.assertEqual(stat.aging_ids.bucket_id.name, "61-90")
+
+    def test_operations_only_queue_the_refresh(self):
+        customer = self.env["res.partner"].create({"name": "Queued customer"})
+        cron = self.env.ref("ar_analytics.ir_cron_ar_refresh_queue")
+        triggers = self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)])
+        self._invoice(customer, "2024-03-01", 900)
+        self.env.flush_all()
+        self.env.cr.precommit.run()
+        self.assertFalse(self._stat(customer), "nothing computed inside the transaction")
+        queued = self.env["ar.refresh.request"].search([("partner_id", "=", customer.id)])
+        self.assertEqual(queued.company_id, self.env.company)
+        self.assertGreater(self.env["ar.refresh.request"].search_count([]), 0)
+        self.assertEqual(
+            self.env["ar.refresh.request"].search_count([("partner_id", "=", customer.id)]), 1
+        )
+        self.assertGreater(
+            self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]), triggers
+        )
+        self.assertGreaterEqual(self.env["ar.refresh"]._process_queue(), 1)
+        self.assertAlmostEqual(self._stat(customer).total_ar, 900.0)
+        self.assertFalse(self.env["ar.refresh.request"].search([("partner_id", "=", customer.id)]))
+
     def test_incremental_refresh_follows_posting_reconciling_and_cancelling(self):
         customer = self.env["res.partner"].create({"name": "Live customer"})
         invoice = self._invoice(customer, "2024-03-01", 900)
-        self._flush_precommit()
+        self._commit_and_process()
         self.assertAlmostEqual(self._stat(customer).total_ar, 900.0)
         payment = self._pay(invoice, 900, "2024-03-20")
-        self._flush_precommit()
+        self._commit_and_process()
         self.assertAlmostEqual(self._stat(customer).total_ar, 0.0)
         self.assertEqual(invoice.ar_payment_date.isoformat(), "2024-03-20")
         payment.move_id.line_ids.remove_move_reconcile()
-        self._flush_precommit()
+        self._commit_and_process()
         self.assertAlmostEqual(self._stat(customer).total_ar, 0.0, msg="payment now unapplied")
         self.assertAlmostEqual(self._stat(customer).unapplied_credits, -900.0)
         self.assertFalse(invoice.ar_payment_date)
@@ -206,7 +263,7 @@ class TestFigures(ArCase):
         payment.action_cancel()
         invoice.button_draft()
         invoice.button_cancel()
-        self._flush_precommit()
+        self._commit_and_process()
         self.assertFalse(self._stat(customer), "no receivable left: no figures")
         self.assertFalse(invoice.ar_computed)
 

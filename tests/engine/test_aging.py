@@ -143,3 +143,23 @@ def test_single_bucket_is_valid():
     rows = engine.validate_buckets([("all", "All", None, None)])
     assert rows[0].code == "all"
     assert engine.assign_buckets([-3, 3], rows).tolist() == ["all", "all"]
+
+
+def test_aging_by_currency_counts_each_item_in_its_own_currency(ledger):
+    # 1,100 EUR booked at 1,000 company currency, 550 EUR paid (at another rate: 520)
+    eur = ledger.item(1_000, "2024-01-01", "2024-01-31", amount_currency=1_100, currency=2)
+    ledger.alloc(eur, 520, "2024-02-15", foreign=550)
+    ledger.item(300, "2024-03-01", "2024-03-31")  # company currency, not due
+    ledger.item(-80, "2024-03-05", move_type="entry", is_payment=True)  # unapplied
+    items, allocs = ledger.frames()
+    out = engine.settle(items, allocs, "2024-03-15")
+    by_currency = engine.aging_by_currency(out)
+    eur_row = by_currency.loc[(1, 2)]
+    assert eur_row["bucket_d31_60"] == pytest.approx(550.0)
+    assert eur_row["total"] == pytest.approx(550.0)
+    company_row = by_currency.loc[(1, 1)]
+    assert company_row["bucket_not_due"] == pytest.approx(300.0)
+    assert company_row["unapplied_credits"] == pytest.approx(-80.0)
+    assert company_row["total"] == pytest.approx(220.0)
+    # in company currency the euro item is open at its booking rate: half of 1,000
+    assert out.loc[out["item_id"] == eur, "residual"].item() == pytest.approx(500.0)

@@ -212,3 +212,17 @@ def test_engine_import_does_not_import_odoo():
         "assert 'ar_analytics' not in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], cwd=root, check=True)
+
+
+def test_compute_all_equals_the_separate_functions(book):
+    items, allocs = book
+    as_of = "2024-06-30"
+    bundle = engine.compute_all(items, allocs, as_of)
+    pd.testing.assert_frame_equal(bundle["figures"], engine.partner_figures(items, allocs, as_of))
+    pd.testing.assert_frame_equal(
+        bundle["totals"], engine.partner_figures(items, allocs, as_of, by="company_id")
+    )
+    pd.testing.assert_frame_equal(
+        bundle["moves"], engine.move_figures(engine.settle(items, allocs, as_of))
+    )
+    assert engine.compute_all(items, allocs, as_of, totals=False)["totals"] is None

@@ -1,0 +1,1 @@
+from . import ar_grade_override_wizard
