@@ -15,6 +15,7 @@ from .constants import (
     DEFAULT_CEI_MONTHS,
     DEFAULT_HORIZON,
     DEFAULT_MIN_OBS,
+    DEFAULT_RECENT_DAYS,
     DEFAULT_WINDOW_DAYS,
     ZERO_TOLERANCE,
 )
@@ -153,6 +154,7 @@ def compute_all(
     min_obs=DEFAULT_MIN_OBS,
     horizon=DEFAULT_HORIZON,
     cei_months=DEFAULT_CEI_MONTHS,
+    recent_days=DEFAULT_RECENT_DAYS,
     totals=True,
 ):
     """Everything a refresh stores, settling the items once (sections 1-4).
@@ -174,7 +176,9 @@ def compute_all(
         "totals": _figures_from_settled(items_out, allocs_cut, "company_id", *args)
         if totals
         else None,
-        "trend": wadl_trend(items_out, allocs_cut, as_of, window_days=window_days),
+        "trend": wadl_trend(
+            items_out, allocs_cut, as_of, recent_days=recent_days, window_days=window_days
+        ),
         "moves": move_figures(items_out),
     }
 

@@ -57,6 +57,7 @@ class ArFiguresMixin(models.AbstractModel):
     currency_id = fields.Many2one(related="company_id.currency_id", string="Currency")
     as_of = fields.Date("As of", readonly=True, help="Date the figures describe.")
     computed_at = fields.Datetime("Computed at", readonly=True)
+    window_days = fields.Integer("Window (days)", related="company_id.ar_window_days")
 
     # section 1: aging
     total_ar = fields.Monetary("Open receivables", readonly=True, aggregator="sum")

@@ -305,13 +305,22 @@ class ArRefresh(models.AbstractModel):
         backtests call this."""
         params = self._params(company, buckets, basis)
         items, allocs = self._extract(company, as_of, partner_ids)
-        bundle = engine.compute_all(items, allocs, as_of, totals=partner_ids is None, **params)
+        bundle = engine.compute_all(
+            items,
+            allocs,
+            as_of,
+            totals=partner_ids is None,
+            recent_days=company.ar_score_recent_days,
+            **params,
+        )
         figures = bundle["figures"]
         scores = engine.credit_scores(
             figures,
             bundle["trend"],
             weights=company._ar_score_weights(),
             cutoffs=company._ar_grade_cutoffs(),
+            dpd_cap=company.ar_score_dpd_cap,
+            trend_full=company.ar_score_trend_days,
         )
         sales = self._extract_sales(company, as_of, partner_ids)
         window = params["window_days"]
@@ -344,7 +353,7 @@ class ArRefresh(models.AbstractModel):
         self._write_history(company, as_of, figures)
         self._write_moves(company, result["moves"], partner_ids)
         if partner_ids is None:
-            self._write_company(company, as_of, now, result["totals"], len(figures))
+            self._write_company(company, as_of, now, result, len(figures))
             company.sudo().ar_last_refresh = now
         self.env["ar.customer.stat"].invalidate_model()
         self.env["ar.customer.aging"].invalidate_model()
@@ -607,16 +616,31 @@ class ArRefresh(models.AbstractModel):
             )
         )
 
-    def _write_company(self, company, as_of, now, totals, customer_count):
+    def _write_company(self, company, as_of, now, result, customer_count):
+        totals = result["totals"]
         totals = totals.loc[[company.id]] if company.id in totals.index else totals.iloc[0:0]
         if totals.empty:
             self.env.execute_query(
                 SQL("DELETE FROM ar_company_stat WHERE company_id = %s", company.id)
             )
             return
+        contribution = result["contribution"]
+        concentration = engine.concentration(contribution)
         columns = {
             "company_id": ([company.id], "int4"),
             "customer_count": ([customer_count], "int4"),
+            "top_customers_share": (
+                _sql_values(pd.Series([concentration["top_n_share"]]), "float8"),
+                "float8",
+            ),
+            "top_fifth_share": (
+                _sql_values(pd.Series([concentration["top_fraction_share"]]), "float8"),
+                "float8",
+            ),
+            "margin_coverage": (
+                _sql_values(pd.Series([engine.margin_coverage(contribution)]), "float8"),
+                "float8",
+            ),
             **self._figure_columns(totals, as_of, now),
         }
         compare = [n for n in columns if n not in ("company_id", "computed_at")]

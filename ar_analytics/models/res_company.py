@@ -33,6 +33,22 @@ class ResCompany(models.Model):
     ar_weight_age = fields.Float("Weight: oldest overdue", default=0.15, digits=(4, 3))
     ar_weight_collection = fields.Float("Weight: collection rate", default=0.15, digits=(4, 3))
     ar_weight_trend = fields.Float("Weight: days-late trend", default=0.10, digits=(4, 3))
+    ar_score_dpd_cap = fields.Integer(
+        "Oldest overdue: days for zero points",
+        default=120,
+        help="S3 falls linearly from 100 (nothing overdue) to 0 at this many days past due.",
+    )
+    ar_score_trend_days = fields.Integer(
+        "Trend: days of slowdown for zero points",
+        default=30,
+        help="S5 falls linearly from 100 (no slowdown) to 0 when recent days late exceed the "
+        "rest of the window by this many days.",
+    )
+    ar_score_recent_days = fields.Integer(
+        "Trend: recent period (days)",
+        default=90,
+        help="Days late of this recent period are compared with the rest of the window.",
+    )
     ar_grade_a = fields.Float("Grade A from", default=80.0, digits=(5, 2))
     ar_grade_b = fields.Float("Grade B from", default=65.0, digits=(5, 2))
     ar_grade_c = fields.Float("Grade C from", default=50.0, digits=(5, 2))
@@ -72,6 +88,30 @@ class ResCompany(models.Model):
             if not sum(weights):
                 raise ValidationError(
                     self.env._("At least one credit score weight must be greater than zero.")
+                )
+
+    @api.constrains(
+        "ar_score_dpd_cap", "ar_score_trend_days", "ar_score_recent_days", "ar_window_days"
+    )
+    def _check_ar_score_parameters(self):
+        for company in self:
+            if (
+                min(
+                    company.ar_score_dpd_cap,
+                    company.ar_score_trend_days,
+                    company.ar_score_recent_days,
+                )
+                < 1
+            ):
+                raise ValidationError(self.env._("Credit score parameters must be at least 1 day."))
+            if company.ar_score_recent_days >= company.ar_window_days:
+                raise ValidationError(
+                    self.env._(
+                        "The trend's recent period (%(recent)s days) must be shorter than the "
+                        "analysis window (%(window)s days).",
+                        recent=company.ar_score_recent_days,
+                        window=company.ar_window_days,
+                    )
                 )
 
     @api.constrains("ar_grade_a", "ar_grade_b", "ar_grade_c")

@@ -10,6 +10,8 @@ CURRENT_FIGURES = {
     "ar_tier": "tier",
     "ar_action": "action",
     "ar_payment_cycle_days": "payment_cycle_days",
+    "ar_score_explanation": "score_explanation",
+    "ar_figures_as_of": "as_of",
 }
 
 
@@ -77,6 +79,12 @@ class ResPartner(models.Model):
         digits=(16, 1),
     )
     ar_grade_overridden = fields.Boolean(compute="_compute_ar_current", compute_sudo=True)
+    ar_score_explanation = fields.Html(
+        "Score breakdown", compute="_compute_ar_current", compute_sudo=True, sanitize=False
+    )
+    ar_figures_as_of = fields.Date(
+        "Figures as of", compute="_compute_ar_current", compute_sudo=True
+    )
 
     @api.depends("ar_stat_ids")
     @api.depends_context("company")

@@ -261,3 +261,24 @@ class TestContribution(ArCase):
         self.assertEqual(refund.state, "posted")
         self._refresh("2024-03-31")
         self.assertAlmostEqual(self._stat(partner).revenue, 60.0)
+
+
+@tagged("post_install", "-at_install")
+class TestScoreParameters(VectorCase):
+    def test_indicator_parameters_are_configurable(self):
+        debtor = self.env["res.partner"].create({"name": "Sixty days debtor"})
+        self._invoice(debtor, "2024-01-01", 100)  # due 01-31, 60 days past due on 03-31
+        self._refresh("2024-03-31")
+        self.assertAlmostEqual(self._stat(debtor).score_age, 50.0)
+        self.env.company.ar_score_dpd_cap = 60
+        self._refresh("2024-03-31")
+        self.assertAlmostEqual(self._stat(debtor).score_age, 0.0)
+        with self.assertRaises(ValidationError):
+            self.env.company.ar_score_recent_days = 400
+
+    def test_company_concentration(self):
+        self._refresh("2024-03-31")
+        totals = self.env["ar.company.stat"].search([("company_id", "=", self.env.company.id)])
+        self.assertAlmostEqual(totals.top_customers_share, 1.0, msg="one customer")
+        self.assertAlmostEqual(totals.margin_coverage, 0.0, msg="lines without product cost")
+        self.assertIn("Payment index", self.customer.ar_score_explanation)
