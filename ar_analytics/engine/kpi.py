@@ -88,9 +88,9 @@ def countback(ar, sales, days):
     the day count of each month.  Walks back consuming each month's sales until AR is
     exhausted; the exhausting month contributes ``remaining / sales * days``.  Returns
     ``(values, flags)``: AR <= 0 gives 0 (flag None); a month with sales <= 0 stops the
-    walk with the days counted so far and flag ``'nonpositive_month'``; running out of
-    the H months gives the total days and flag ``'horizon'``.  Flagged values are lower
-    bounds.
+    walk with the days counted so far and flag ``'nonpositive_month'`` (NaN when that is
+    the first month: no day counted, nothing measured); running out of the H months gives
+    the total days and flag ``'horizon'``.  Flagged values are lower bounds.
     """
     ar = np.asarray(ar, dtype="float64")
     days = np.asarray(days, dtype="float64")
@@ -118,6 +118,8 @@ def countback(ar, sales, days):
         object
     )
     values = np.where(positive_ar, values, 0.0)
+    # a walk that stops before counting a single day measures nothing: undefined, not 0
+    values = np.where(positive_ar & ~done & (stop == 0), np.nan, values)
     flags[~positive_ar] = None
     return values, flags
 

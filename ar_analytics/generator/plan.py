@@ -224,7 +224,7 @@ def _draw_customers(rng, spec):
                     foreign=False,
                     term=PAYMENT_TERMS[int(rng.integers(len(PAYMENT_TERMS)))],
                     # log-normal scale: a few customers carry most of the revenue (ABC tiers)
-                    scale=float(np.round(np.exp(rng.normal(7.2, 0.9)), 2)),
+                    scale=float(np.round(np.exp(rng.normal(7.0, 1.4)), 2)),
                 )
             )
     # foreign-currency customers: taken among the prompt and slightly late payers

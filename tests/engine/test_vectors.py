@@ -1,6 +1,8 @@
 """metrics.md test vectors of sections 2 and 3, reproduced to the stated decimals
 (3-decimal vectors with abs=1e-3, 2-decimal vectors by rounding)."""
 
+import math
+
 import ar_analytics_engine as engine
 import numpy as np
 import pytest
@@ -103,7 +105,7 @@ def test_dso_countback_vectors(ar, sales, days, expected):
     ("ar", "sales", "days", "expected", "flag"),
     [
         (50_000, [10_000, 0, 90_000], [31, 29, 31], 31.0, "nonpositive_month"),
-        (50_000, [-5_000, 90_000], [31, 29], 0.0, "nonpositive_month"),
+        (50_000, [-5_000, 90_000], [31, 29], float("nan"), "nonpositive_month"),
         (500_000, [100_000, 100_000], [31, 29], 60.0, "horizon"),
         (500_000, [100_000, 100_000, 100_000], [31, 29, 31], 60.0, "horizon"),
         (0, [100_000], [31], 0.0, None),
@@ -113,7 +115,10 @@ def test_dso_countback_vectors(ar, sales, days, expected):
 )
 def test_dso_countback_stops(ar, sales, days, expected, flag):
     value, got_flag = engine.dso_countback(ar, sales, days, horizon=2)
-    assert value == pytest.approx(expected, **VECTOR)
+    if math.isnan(expected):
+        assert math.isnan(value), "stopped before counting a day: undefined, not 0"
+    else:
+        assert value == pytest.approx(expected, **VECTOR)
     assert got_flag == flag
 
 
@@ -168,3 +173,12 @@ def test_cei_per_partner_vector(ledger):
     row = engine.partner_figures(items, allocs, "2024-06-30").loc[1]
     assert row["total_ar"] == pytest.approx(6_340)
     assert round(row["cei"], 2) == 55.93
+
+
+def test_countback_stopping_before_any_day_is_undefined_not_zero():
+    value, flag = engine.dso_countback(5_000, [0, 100_000], [20, 31])
+    assert math.isnan(value)
+    assert flag == "nonpositive_month"
+    value, flag = engine.dso_countback(150_000, [100_000, 0, 90_000], [30, 31, 30])
+    assert value == pytest.approx(30.0), "a lower bound once some days are counted"
+    assert flag == "nonpositive_month"
