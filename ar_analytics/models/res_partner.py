@@ -86,6 +86,10 @@ class ResPartner(models.Model):
         "Figures as of", compute="_compute_ar_current", compute_sudo=True
     )
 
+    ar_window_days = fields.Integer(
+        "Window (days)", compute="_compute_ar_current", compute_sudo=True
+    )
+
     @api.depends("ar_stat_ids")
     @api.depends_context("company")
     def _compute_ar_current(self):
@@ -102,6 +106,7 @@ class ResPartner(models.Model):
             for field, figure in CURRENT_FIGURES.items():
                 partner[field] = stat[figure]
             partner.ar_grade_overridden = stat.grade_overridden
+            partner.ar_window_days = self.env.company.ar_window_days
 
     def action_ar_refresh(self):
         """Recompute the receivables figures of these customers in the allowed companies."""

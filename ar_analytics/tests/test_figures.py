@@ -1,5 +1,7 @@
 """Payment behaviour and aging on real posted invoices and reconciliations (metrics.md 0-3)."""
 
+from unittest.mock import patch
+
 from odoo import fields
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
@@ -303,3 +305,24 @@ class TestFigures(VectorCase):
         self._invoice(customer, "2023-01-01", 100)
         self._refresh("2024-03-31")
         self.assertEqual(self._stat(customer).aging_ids.bucket_id.name, "90+")
+
+    def test_full_refresh_entry_points(self):
+        """Settings button, server action on customers, nightly cron."""
+        stats = self.env["ar.customer.stat"]
+        settings = self.env["res.config.settings"].create({})
+        action = settings.action_ar_refresh()
+        self.assertEqual(action["tag"], "display_notification")
+        self.assertTrue(self._stat(self.customer))
+        self.assertTrue(self.env.company.ar_last_refresh)
+        stats.sudo().search([]).unlink()
+        server_action = self.env.ref("ar_analytics.res_partner_action_ar_refresh")
+        server_action.with_context(
+            active_model="res.partner", active_ids=self.customer.ids, active_id=self.customer.id
+        ).run()
+        self.assertTrue(self._stat(self.customer))
+        stats.sudo().search([]).unlink()
+        cron = self.env.ref("ar_analytics.ir_cron_ar_refresh")
+        self.assertEqual(cron.code.strip(), "model._cron_refresh()")
+        with patch.object(self.env.cr, "commit", lambda: None):
+            self.env["ar.refresh"]._cron_refresh()  # commits after each company in a job
+        self.assertTrue(self._stat(self.customer))
