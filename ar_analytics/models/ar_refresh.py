@@ -5,6 +5,7 @@ incremental refresh (posting, cancelling, resetting, reconciling, unreconciling)
 
 import datetime
 import logging
+import time
 
 import numpy as np
 import pandas as pd
@@ -345,6 +346,7 @@ class ArRefresh(models.AbstractModel):
         """Recompute and store the figures of one company (all customers, or only
         ``partner_ids``, commercial partners). Returns the number of customer rows written."""
         as_of = as_of or self._default_as_of(company)
+        started = time.perf_counter()
         result = self._compute(company, as_of, partner_ids)
         figures = result["figures"]
         now = fields.Datetime.now()
@@ -355,6 +357,14 @@ class ArRefresh(models.AbstractModel):
         if partner_ids is None:
             self._write_company(company, as_of, now, result, len(figures))
             company.sudo().ar_last_refresh = now
+            _logger.info(
+                "receivables figures of %s as of %s: %d customers (%d rows changed) in %.1f s",
+                company.name,
+                as_of,
+                len(figures),
+                len(stat_ids),
+                time.perf_counter() - started,
+            )
         self.env["ar.customer.stat"].invalidate_model()
         self.env["ar.customer.aging"].invalidate_model()
         self.env["ar.company.stat"].invalidate_model()
