@@ -258,9 +258,12 @@ def _draw_customers(rng, spec):
 def _draw_invoice(rng, customer, company, behaviour, day, number, start, end):
     n_lines = int(rng.integers(1, 4))
     lines = []
+    budget = customer.scale / n_lines
+    # products the customer can buy at least once, so that revenue follows its scale
+    affordable = [p for p in PRODUCTS if p[2] <= budget] or [min(PRODUCTS, key=lambda p: p[2])]
     for _l in range(n_lines):
-        code, _name, price, _cost = PRODUCTS[int(rng.integers(len(PRODUCTS)))]
-        qty = max(1, round(customer.scale / price / n_lines * rng.uniform(0.5, 1.5)))
+        code, _name, price, _cost = affordable[int(rng.integers(len(affordable)))]
+        qty = max(1, round(budget / price * rng.uniform(0.5, 1.5)))
         lines.append((code, qty, price))
     progress = (day - start).days / max((end - start).days, 1)
     days_to_end = (end - day).days
@@ -313,6 +316,12 @@ def make_plan(size="test", seed=42, end=None):
                     )
         month = next_month
     invoices.sort(key=lambda i: (i.date, i.key))
+    # every book shows a cancellation and a full reversal: the first plain invoices get them
+    plain = [i for i in invoices if not (i.refund_share or i.reverse or i.cancel or i.partial)]
+    if not any(i.cancel for i in invoices) and plain:
+        plain.pop(0).cancel = True
+    if not any(i.reverse for i in invoices) and plain:
+        plain.pop(0).reverse = True
     # every book shows a write-off: the first partial payment whose rest is paid gets written off
     if not any(i.partial and i.partial[2] for i in invoices):
         first = next((i for i in invoices if i.partial and i.partial[1] is not None), None)
