@@ -165,11 +165,11 @@ class ArRefresh(models.AbstractModel):
                 items_subquery,
             )
         )
+        # the items already fetched (record rules applied once, not re-evaluated)
         allocs = self.env.execute_query(
             SQL(
-                "WITH items AS MATERIALIZED "
-                "(SELECT l.id FROM account_move_line l WHERE l.id IN %s) %s UNION ALL %s",
-                items_subquery,
+                "WITH items AS MATERIALIZED (SELECT unnest(%s::int4[]) AS id) %s UNION ALL %s",
+                [row[0] for row in items],
                 _allocation_side(as_of, "debit"),
                 _allocation_side(as_of, "credit"),
             )
