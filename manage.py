@@ -245,6 +245,11 @@ def demo(args):
                 env["ar.refresh"]._backfill_history(company)
             say(f"  done in {time.time() - started:.1f} s")
     with odoo_env(args.db) as env:
+        from odoo.addons.ar_analytics.generator.credit_demo import credit_demo
+
+        orders = credit_demo(env)
+        say(f"- credit rules switched on; {len(orders)} demo quotations (see below)")
+    with odoo_env(args.db) as env:
         summary(env)
     if args.no_serve:
         say(

@@ -20,6 +20,8 @@
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
         "views/ar_grade_override_wizard_views.xml",
+        "views/ar_credit_override_views.xml",
+        "views/sale_order_views.xml",
     ],
     "post_init_hook": "post_init_hook",
     "installable": True,

@@ -17,6 +17,7 @@ from .aging import (
 )
 from .backtest import backtest_grades, spearman
 from .behaviour import index_curve, observations, payment_behaviour, payment_index
+from . import credit_rules
 from .contribution import (
     action_label,
     action_labels,
@@ -69,7 +70,6 @@ from .kpi import (
 from .score import (
     credit_scores,
     grade_from_score,
-    order_hold,
     score_columns,
     score_from_indicators,
     score_indicators,
@@ -116,6 +116,7 @@ __all__ = [
     "contribution",
     "contribution_columns",
     "countback",
+    "credit_rules",
     "credit_scores",
     "current_ar",
     "dso_countback",
@@ -130,7 +131,6 @@ __all__ = [
     "move_figures",
     "net_sales",
     "observations",
-    "order_hold",
     "partner_figures",
     "payment_behaviour",
     "payment_index",

@@ -29,7 +29,6 @@ from .constants import (
     DEFAULT_SCORE_WEIGHTS,
     DEFAULT_TREND_FULL,
     DEFAULT_WINDOW_DAYS,
-    GRADE_HOLD_DAYS,
     GRADES,
     SCORE_COLUMNS,
     SCORE_TOLERANCE,
@@ -266,12 +265,3 @@ def credit_scores(
     past_due = (figures["overdue_amount"] > 0) | (figures["max_dpd"].fillna(0.0) > 0)
     rated = indicators["s1"].notna() | past_due
     return score_from_indicators(indicators, weights, cutoffs, rated=rated)
-
-
-def order_hold(grades, max_dpd, *, hold_days=GRADE_HOLD_DAYS):
-    """Grade policy hold (section 4): True where the grade is 'C' and an item is
-    more than ``hold_days`` past due (``max_dpd > hold_days``); a bool Series
-    aligned with ``grades``."""
-    grades = pd.Series(grades, dtype=object)
-    dpd = pd.Series(np.asarray(max_dpd, dtype="float64"), index=grades.index)
-    return (grades.eq(GRADES[2]) & (dpd > hold_days)).rename("order_hold")

@@ -3,6 +3,8 @@ per company."""
 
 from odoo.fields import Domain
 
+from .credit_demo import credit_demo_summary
+
 
 def _money(company, amount):
     return f"{company.currency_id.symbol} {amount:,.2f}"
@@ -96,4 +98,4 @@ def demo_summary(env, slowest=5):
                 f"    {name:<32} {stat.days_late:6.1f} {stat.payment_cycle_days:6.1f}"
                 f"  {_money(company, stat.total_ar):>16}"
             )
-    return lines
+    return lines + credit_demo_summary(env)

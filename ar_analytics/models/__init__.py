@@ -7,7 +7,13 @@ from . import ar_score_history
 from . import ar_refresh
 from . import ar_refresh_request
 from . import res_company
+from . import ar_credit_rules
+from . import ar_credit_checked_mixin
 from . import res_config_settings
 from . import res_partner
-from . import account_move
 from . import account_partial_reconcile
+from . import ar_credit_lock
+from . import ar_credit_override
+from . import account_move
+from . import sale_order
+from . import payment_transaction

@@ -1,11 +1,14 @@
 import datetime
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.fields import Domain
 
 
 class AccountMove(models.Model):
-    _inherit = "account.move"
+    _name = "account.move"
+    _inherit = ("account.move", "ar.credit.checked.mixin")
+    _ar_credit_wizard_field = "move_id"
 
     # written by the receivables refresh (ar.refresh), per invoice over its installments
     ar_computed = fields.Boolean(readonly=True, copy=False)
@@ -37,6 +40,61 @@ class AccountMove(models.Model):
     ar_aging_bucket_id = fields.Many2one(
         "ar.aging.bucket", "Aging bucket", compute="_compute_ar_overdue"
     )
+
+    ar_credit_override_ids = fields.One2many(
+        "ar.credit.override", "move_id", "Credit overrides", readonly=True
+    )
+
+    def _ar_credit_depends(self):
+        return [*super()._ar_credit_depends(), "amount_total_signed", "move_type"]
+
+    def _ar_credit_findings(self, lock=False):
+        """``{move id: findings}`` for the draft customer invoices of ``self`` whose company
+        checks invoices; an invoice is checked for what it adds to the exposure beyond the
+        confirmed sales orders it invoices (those were checked at their confirmation)."""
+        invoices = self.filtered(
+            lambda m: (
+                m.state == "draft"
+                and m.move_type == "out_invoice"
+                and m.partner_id
+                and m.company_id.ar_rule_on_invoice
+                and m.company_id._ar_credit_rules_on()
+            )
+        )
+        result = {}
+        for company, moves in invoices.grouped("company_id").items():
+            requests = []
+            for move in moves:
+                from_orders = move._get_partner_credit_warning_exclude_amount()
+                amount = move.amount_total_signed
+                if company.currency_id.compare_amounts(amount, from_orders) <= 0:
+                    continue
+                requests.append(
+                    {
+                        "key": move.id,
+                        "partner": move.partner_id,
+                        "amount": amount,
+                        "to_invoice_offset": from_orders,
+                    }
+                )
+            verdicts = self.env["ar.credit.rules"]._evaluate(company, requests, lock=lock)
+            result.update({key: found for key, (_facts, found) in verdicts.items() if found})
+        return result
+
+    def _ar_credit_check(self):
+        """Refuse to post customer invoices the credit rules block, unless a credit manager
+        overrode them for that invoice."""
+        rules = self.env["ar.credit.rules"]
+        messages = []
+        for move_id, findings in self._ar_credit_findings(lock=True).items():
+            move = self.browse(move_id)
+            if move.sudo().ar_credit_override_ids._consume(move.amount_total_signed):
+                continue
+            messages.append(
+                rules._message(move.company_id, move.display_name, move.partner_id, findings)
+            )
+        if messages:
+            raise UserError("\n\n".join(messages))
 
     def _ar_open_items(self):
         return self.line_ids.filtered(
@@ -97,6 +155,7 @@ class AccountMove(models.Model):
         )
 
     def _post(self, soft=True):
+        self._ar_credit_check()
         posted = super()._post(soft)
         posted._ar_mark_dirty()
         return posted

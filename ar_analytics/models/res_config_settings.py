@@ -21,6 +21,26 @@ class ResConfigSettings(models.TransientModel):
     ar_grade_c = fields.Float(related="company_id.ar_grade_c", readonly=False)
     ar_tier_core = fields.Float(related="company_id.ar_tier_core", readonly=False)
     ar_tier_important = fields.Float(related="company_id.ar_tier_important", readonly=False)
+    ar_rule_limit = fields.Boolean(related="company_id.ar_rule_limit", readonly=False)
+    ar_rule_grade = fields.Boolean(related="company_id.ar_rule_grade", readonly=False)
+    ar_grade_a_action = fields.Selection(related="company_id.ar_grade_a_action", readonly=False)
+    ar_grade_a_days = fields.Integer(related="company_id.ar_grade_a_days", readonly=False)
+    ar_grade_b_action = fields.Selection(related="company_id.ar_grade_b_action", readonly=False)
+    ar_grade_b_days = fields.Integer(related="company_id.ar_grade_b_days", readonly=False)
+    ar_grade_c_action = fields.Selection(related="company_id.ar_grade_c_action", readonly=False)
+    ar_grade_c_days = fields.Integer(related="company_id.ar_grade_c_days", readonly=False)
+    ar_grade_d_action = fields.Selection(related="company_id.ar_grade_d_action", readonly=False)
+    ar_grade_d_days = fields.Integer(related="company_id.ar_grade_d_days", readonly=False)
+    ar_grade_unrated_action = fields.Selection(
+        related="company_id.ar_grade_unrated_action", readonly=False
+    )
+    ar_grade_unrated_days = fields.Integer(
+        related="company_id.ar_grade_unrated_days", readonly=False
+    )
+    ar_rule_overdue = fields.Boolean(related="company_id.ar_rule_overdue", readonly=False)
+    ar_overdue_days = fields.Integer(related="company_id.ar_overdue_days", readonly=False)
+    ar_overdue_amount = fields.Monetary(related="company_id.ar_overdue_amount", readonly=False)
+    ar_rule_on_invoice = fields.Boolean(related="company_id.ar_rule_on_invoice", readonly=False)
     ar_backtest_date = fields.Date(related="company_id.ar_backtest_date")
     ar_backtest_customers = fields.Integer(related="company_id.ar_backtest_customers")
     ar_backtest_spearman = fields.Float(related="company_id.ar_backtest_spearman")

@@ -309,9 +309,7 @@ def test_scores_from_a_ledger(trend_book):
     assert scores.loc[4, "grade"] is None
 
 
-def test_grade_policies_and_order_hold():
+def test_grade_policies():
     assert set(engine.GRADE_POLICIES) == set(engine.GRADES)
     assert engine.GRADE_POLICIES["A"][0] == "extended_terms"
     assert engine.GRADE_POLICIES["D"][0] == "cash_in_advance"
-    hold = engine.order_hold(pd.Series(["C", "C", "D", None, "B"]), [31, 30, 90, 90, 45])
-    assert hold.tolist() == [True, False, False, False, False]

@@ -1,0 +1,328 @@
+from collections import defaultdict
+
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.tools import SQL, formatLang
+
+from ..engine import credit_rules
+
+MANAGER_GROUP = "ar_analytics.group_ar_analytics_credit_manager"
+
+
+class ArCreditRules(models.AbstractModel):
+    """The company's credit rules applied to documents (sales orders, customer invoices).
+
+    Facts come from the amounts core's credit warning shows (``credit``,
+    ``credit_to_invoice``, ``credit_limit`` of the commercial partner in the document's
+    company), the stored credit grade and the customer's open items past due today; the
+    pure engine (``engine/credit_rules.py``) decides, this model words the verdict.
+    """
+
+    _name = "ar.credit.rules"
+    _description = "Receivables credit rules"
+
+    @api.model
+    def _evaluate(self, company, requests, lock=False):
+        """Findings for documents of one ``company``.
+
+        ``requests``: dicts with ``key``, ``partner`` (any contact of the customer),
+        ``amount`` (the document in company currency), ``paid_in_advance`` and
+        ``to_invoice_offset`` (part of ``credit_to_invoice`` the document replaces).
+        With ``lock``, the customers whose credit limit applies are serialised (see
+        :meth:`_lock`) before their exposure is read. Returns ``{key: (facts, findings)}``.
+        """
+        if not requests:
+            return {}
+        policy = company._ar_credit_policy()
+        partners = (
+            self.env["res.partner"]
+            .union(*(request["partner"] for request in requests))
+            .commercial_partner_id.with_company(company)
+            .sudo()
+        )
+        limits = dict.fromkeys(partners.ids, 0.0)
+        if policy.limit_on:
+            limits = {partner.id: partner.credit_limit or 0.0 for partner in partners}
+            if lock:
+                self._lock(
+                    company,
+                    partners.filtered(lambda p: limits[p.id] > 0),
+                )
+        credit = dict.fromkeys(partners.ids, 0.0)
+        to_invoice = dict.fromkeys(partners.ids, 0.0)
+        if policy.limit_on and any(limits.values()):
+            limited = partners.filtered(lambda p: limits[p.id] > 0)
+            # never a cached exposure: an order confirmed earlier in this transaction (the
+            # previous order of a batch) must count
+            limited.invalidate_recordset(["credit", "credit_to_invoice"])
+            credit.update({partner.id: partner.credit for partner in limited})
+            to_invoice.update({partner.id: partner.credit_to_invoice for partner in limited})
+        grades = {}
+        if policy.grade_on:
+            stats = (
+                self.env["ar.customer.stat"]
+                .sudo()
+                .search_fetch(
+                    [("company_id", "=", company.id), ("partner_id", "in", partners.ids)],
+                    ["partner_id", "grade"],
+                )
+            )
+            grades = {stat.partner_id.id: stat.grade or None for stat in stats}
+        past_due = self._past_due(company, partners) if policy.grade_on or policy.overdue_on else {}
+        currency = company.currency_id
+        result = {}
+        for request in requests:
+            pid = request["partner"].commercial_partner_id.id
+            facts = credit_rules.CreditFacts(
+                amount=currency.round(request["amount"]),
+                limit=currency.round(limits.get(pid, 0.0)),
+                credit=currency.round(credit.get(pid, 0.0)),
+                credit_to_invoice=currency.round(
+                    to_invoice.get(pid, 0.0) - request.get("to_invoice_offset", 0.0)
+                ),
+                paid_in_advance=request.get("paid_in_advance", False),
+                grade=grades.get(pid),
+                past_due=past_due.get(pid, ()),
+            )
+            result[request["key"]] = (facts, credit_rules.evaluate(policy, facts))
+        return result
+
+    @api.model
+    def _past_due(self, company, partners):
+        """``{partner id: ((days past due, open amount), ...)}``: the customers' open
+        receivable items past their due date today, in company currency; one query."""
+        today = fields.Date.context_today(self)
+        lines = self.env["account.move.line"].sudo().with_company(company)
+        query = lines._search(
+            [
+                ("parent_state", "=", "posted"),
+                ("account_id.account_type", "=", "asset_receivable"),
+                ("reconciled", "=", False),
+                ("amount_residual", ">", 0),
+                ("partner_id", "in", partners.ids),
+                ("company_id", "child_of", company.root_id.id),
+            ]
+        )
+        due = SQL(
+            "COALESCE(%s, %s)",
+            SQL.identifier("account_move_line", "date_maturity"),
+            SQL.identifier("account_move_line", "date"),
+        )
+        query.add_where(SQL("%s < %s", due, today))
+        rows = self.env.execute_query(
+            query.select(
+                SQL.identifier("account_move_line", "partner_id"),
+                SQL("%s - %s", today, due),
+                SQL.identifier("account_move_line", "amount_residual"),
+            )
+        )
+        items = defaultdict(list)
+        for partner_id, days, amount in rows:
+            items[partner_id].append((days, amount))
+        return {partner_id: tuple(values) for partner_id, values in items.items()}
+
+    @api.model
+    def _lock(self, company, partners):
+        """Serialise credit checks per (company, customer).
+
+        Odoo's transactions run in REPEATABLE READ: a concurrent confirmation for the same
+        customer must not read an exposure that misses this one. Writing the same row makes
+        the second transaction wait for the first, then fail with a serialization error;
+        Odoo retries it with a fresh snapshot, in which the first order counts.
+        """
+        if not partners:
+            return
+        self.env.execute_query(
+            SQL(
+                "INSERT INTO ar_credit_lock (company_id, partner_id, checks)"
+                " SELECT %s, partner_id, 1 FROM unnest(%s::int[]) AS partner_id"
+                " ORDER BY partner_id"
+                " ON CONFLICT (company_id, partner_id)"
+                " DO UPDATE SET checks = ar_credit_lock.checks + 1",
+                company.id,
+                sorted(partners.ids),
+            )
+        )
+
+    # wording ---------------------------------------------------------------------------
+
+    @api.model
+    def _rule_label(self, finding):
+        labels = {
+            credit_rules.RULE_LIMIT: self.env._("Credit limit"),
+            credit_rules.RULE_OVERDUE: self.env._("Overdue items"),
+        }
+        if finding.rule in labels:
+            return labels[finding.rule]
+        grade = finding.figures.get("grade") or self.env._("unrated")
+        return self.env._("Credit grade %(grade)s", grade=grade)
+
+    @api.model
+    def _explain(self, company, finding):
+        """(what blocks, what would unblock it) for one finding, in the user's language."""
+
+        def money(amount):
+            return formatLang(self.env, amount, currency_obj=company.currency_id)
+
+        fig = finding.figures
+        if finding.rule == credit_rules.RULE_LIMIT:
+            return (
+                self.env._(
+                    "Exposure after this order %(exposure)s exceeds the credit limit "
+                    "%(limit)s by %(excess)s (open receivables %(credit)s + confirmed orders "
+                    "not invoiced %(to_invoice)s + this document %(amount)s).",
+                    exposure=money(fig["exposure"]),
+                    limit=money(fig["limit"]),
+                    excess=money(fig["excess"]),
+                    credit=money(fig["credit"]),
+                    to_invoice=money(fig["credit_to_invoice"]),
+                    amount=money(fig["amount"]),
+                ),
+                self.env._(
+                    "collect at least %(excess)s, reduce the order, raise the customer's "
+                    "credit limit, or have it paid in advance.",
+                    excess=money(fig["excess"]),
+                ),
+            )
+        if finding.rule == credit_rules.RULE_OVERDUE:
+            reasons = []
+            if fig["too_old"]:
+                reasons.append(
+                    self.env._(
+                        "the oldest open item is %(dpd)s days past due (limit %(days)s days; "
+                        "%(beyond)s is more than %(days)s days past due)",
+                        dpd=fig["max_days_past_due"],
+                        days=fig["days"],
+                        beyond=money(fig["amount_beyond"]),
+                    )
+                )
+            if fig["too_much"]:
+                reasons.append(
+                    self.env._(
+                        "%(total)s is past due in total (limit %(max)s)",
+                        total=money(fig["past_due_amount"]),
+                        max=money(fig["max_amount"]),
+                    )
+                )
+            return (
+                self.env._(
+                    "The customer has overdue items: %(reasons)s.", reasons="; ".join(reasons)
+                ),
+                self.env._("collect the overdue items, or have the order paid in advance."),
+            )
+        grade = fig.get("grade") or self.env._("unrated")
+        if finding.action == credit_rules.ACTION_APPROVAL:
+            return (
+                self.env._(
+                    "Orders of grade %(grade)s customers need a credit manager's approval.",
+                    grade=grade,
+                ),
+                self.env._("ask a credit manager to approve it (Request credit approval)."),
+            )
+        if finding.action == credit_rules.ACTION_PREPAY:
+            return (
+                self.env._(
+                    "Grade %(grade)s customers pay in advance: this document (%(amount)s) is "
+                    "not paid.",
+                    grade=grade,
+                    amount=money(fig["amount"]),
+                ),
+                self.env._(
+                    "have the customer pay the full amount online before confirmation (send "
+                    "the quotation with online payment)."
+                ),
+            )
+        return (
+            self.env._(
+                "Grade %(grade)s: new orders are held while an item is more than %(days)s "
+                "days past due; the oldest is %(dpd)s days past due.",
+                grade=grade,
+                days=fig["days"],
+                dpd=fig["max_days_past_due"],
+            ),
+            self.env._(
+                "collect the %(beyond)s that is more than %(days)s days past due.",
+                beyond=money(fig["amount_beyond"]),
+                days=fig["days"],
+            ),
+        )
+
+    @api.model
+    def _message(self, company, document, partner, findings, html=False):
+        """The verdict on ``document`` (its display name) as text or HTML."""
+        header = self.env._(
+            "%(document)s for %(partner)s breaks %(company)s's credit rules:",
+            document=document,
+            partner=partner.commercial_partner_id.display_name,
+            company=company.name,
+        )
+        footer = self.env._("A credit manager can override the rules with a reason.")
+        lines = []
+        for finding in findings:
+            problem, remedy = self._explain(company, finding)
+            lines.append((self._rule_label(finding), problem, remedy))
+        if not html:
+            body = "\n".join(
+                self.env._(
+                    "- %(rule)s: %(problem)s To unblock: %(remedy)s",
+                    rule=rule,
+                    problem=problem,
+                    remedy=remedy,
+                )
+                for rule, problem, remedy in lines
+            )
+            return f"{header}\n{body}\n{footer}"
+        items = Markup("").join(
+            Markup("<li><strong>%s:</strong> %s <em>%s %s</em></li>")
+            % (rule, problem, self.env._("To unblock:"), remedy)
+            for rule, problem, remedy in lines
+        )
+        return Markup("<p>%s</p><ul>%s</ul><p>%s</p>") % (header, items, footer)
+
+    @api.model
+    def _rules_summary(self, findings):
+        return ", ".join(self._rule_label(finding) for finding in findings)
+
+    @api.model
+    def _hold(self, document, company, findings, origin):
+        """A blocked confirmation that nobody is looking at (portal, online payment): keep
+        the document as it is, explain why in its chatter and give the salesperson and the
+        internal followers a to-do activity (the company's credit managers if nobody)."""
+        partner = document.partner_id
+        message = self._message(company, document.display_name, partner, findings, html=True)
+        document.message_post(
+            body=Markup("<p>%s</p>%s")
+            % (
+                self.env._(
+                    "Not confirmed (%(origin)s): the credit rules block this order.",
+                    origin=origin,
+                ),
+                message,
+            ),
+            subtype_xmlid="mail.mt_note",
+        )
+        users = document.user_id | document.message_partner_ids.user_ids
+        users = users.filtered(lambda user: not user.share and user.active)
+        if not users:
+            users = self._credit_managers(company)
+        summary = self.env._("Credit rules block %(document)s", document=document.display_name)
+        for user in users:
+            document.activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary=summary,
+                note=message,
+                user_id=user.id,
+            )
+        return users
+
+    @api.model
+    def _credit_managers(self, company):
+        group = self.env.ref(MANAGER_GROUP)
+        return (
+            group.sudo()
+            .all_user_ids.filtered(
+                lambda user: not user.share and user.active and company in user.company_ids
+            )
+            .sorted("id")
+        )

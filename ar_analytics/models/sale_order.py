@@ -1,0 +1,134 @@
+from odoo import fields, models
+
+from .ar_credit_rules import MANAGER_GROUP
+
+
+class SaleOrder(models.Model):
+    _name = "sale.order"
+    _inherit = ("sale.order", "ar.credit.checked.mixin")
+    _ar_credit_wizard_field = "order_id"
+
+    ar_credit_override_ids = fields.One2many(
+        "ar.credit.override", "order_id", "Credit overrides", readonly=True
+    )
+    ar_is_credit_manager = fields.Boolean(compute="_compute_ar_is_credit_manager")
+
+    def _ar_credit_depends(self):
+        return [*super()._ar_credit_depends(), "amount_total", "currency_id"]
+
+    def _compute_ar_is_credit_manager(self):
+        self.ar_is_credit_manager = self.env.user.has_group(MANAGER_GROUP)
+
+    def _ar_credit_amount(self):
+        """The order in company currency, as core's credit warning counts it."""
+        self.ensure_one()
+        return self.amount_total / (self.currency_rate or 1.0)
+
+    def _ar_paid_in_advance(self):
+        """Nothing left to pay: online payments (authorized or done) cover the total."""
+        self.ensure_one()
+        return self.currency_id.compare_amounts(self.amount_paid, self.amount_total) >= 0
+
+    def _ar_credit_findings(self, lock=False, pending=None):
+        """``{order id: findings}`` for the quotations of ``self`` whose company applies
+        credit rules (batched per company); orders without findings are left out.
+        ``pending``: ``{order id: amount}`` confirmed in the same batch before it, counted
+        with the orders not invoiced yet."""
+        pending = pending or {}
+        quotations = self.filtered(
+            lambda o: (
+                o.state in ("draft", "sent") and o.partner_id and o.company_id._ar_credit_rules_on()
+            )
+        )
+        result = {}
+        for company, orders in quotations.grouped("company_id").items():
+            requests = [
+                {
+                    "key": order.id,
+                    "partner": order.partner_id,
+                    "amount": order._ar_credit_amount(),
+                    "paid_in_advance": order._ar_paid_in_advance(),
+                    "to_invoice_offset": -pending.get(order.id, 0.0),
+                }
+                for order in orders
+            ]
+            verdicts = self.env["ar.credit.rules"]._evaluate(company, requests, lock=lock)
+            result.update(
+                {key: findings for key, (_facts, findings) in verdicts.items() if findings}
+            )
+        return result
+
+    def action_confirm(self):
+        # the orders of a batch are all checked before any is confirmed: each check counts
+        # the customer's orders ahead of it in the batch (see _ar_credit_batch_pending)
+        return super(SaleOrder, self.with_context(ar_credit_batch=self.ids)).action_confirm()
+
+    def _ar_credit_batch_pending(self):
+        """Amount of the same customer's quotations confirmed ahead of this one in the same
+        ``action_confirm`` call (company currency)."""
+        self.ensure_one()
+        batch_ids = self.env.context.get("ar_credit_batch") or []
+        if self.id not in batch_ids:
+            return 0.0
+        ahead = self.browse(batch_ids[: batch_ids.index(self.id)]).filtered(
+            lambda o: (
+                o.state in ("draft", "sent")
+                and o.company_id == self.company_id
+                and o.partner_id.commercial_partner_id == self.partner_id.commercial_partner_id
+            )
+        )
+        return sum(max(order._ar_credit_amount(), 0.0) for order in ahead)
+
+    def _confirmation_error_message(self):
+        """Block the confirmation when the company's credit rules say so, unless a credit
+        manager overrode them for this order (ar.credit.override)."""
+        error = super()._confirmation_error_message()
+        if error:
+            return error
+        pending = {self.id: self._ar_credit_batch_pending()}
+        findings = self._ar_credit_findings(lock=True, pending=pending).get(self.id)
+        if not findings or self.sudo().ar_credit_override_ids._consume(self._ar_credit_amount()):
+            return False
+        return self.env["ar.credit.rules"]._message(
+            self.company_id, self.name, self.partner_id, findings
+        )
+
+    def _validate_order(self):
+        """Portal confirmation (signature, or checkout without payment): a blocked order stays
+        a quotation and the salesperson gets an activity instead of an error."""
+        held = self._ar_credit_hold(self.env._("customer portal"))
+        return super(SaleOrder, self - held)._validate_order()
+
+    def _ar_credit_hold(self, origin):
+        """Put the blocked quotations of ``self`` on hold (chatter + activities) and return
+        them; the others are left to be confirmed."""
+        results = self._ar_credit_findings()
+        held = self.browse(results)
+        for order in held:
+            self.env["ar.credit.rules"]._hold(order, order.company_id, results[order.id], origin)
+        return held
+
+    def action_ar_request_credit_approval(self):
+        """Ask the company's credit managers to review the blocked quotation."""
+        self.ensure_one()
+        rules = self.env["ar.credit.rules"]
+        findings = self._ar_credit_findings().get(self.id)
+        if not findings:
+            return True
+        managers = rules._credit_managers(self.company_id)
+        message = rules._message(self.company_id, self.name, self.partner_id, findings, html=True)
+        summary = self.env._("Credit approval requested for %(order)s", order=self.name)
+        for manager in managers:
+            self.activity_schedule(
+                "mail.mail_activity_data_todo", summary=summary, note=message, user_id=manager.id
+            )
+        self.message_post(
+            body=self.env._(
+                "Credit approval requested by %(user)s from %(managers)s.",
+                user=self.env.user.name,
+                managers=", ".join(managers.mapped("name"))
+                or self.env._("nobody (no credit manager)"),
+            ),
+            subtype_xmlid="mail.mt_note",
+        )
+        return True
