@@ -24,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 ADDON = "ar_analytics"
 ADDON_DEPS = {"pandas": "pandas", "numpy": "numpy"}
+OUTPUT = ROOT / "output"
 TEST_DEPS = {"pytest_odoo": "pytest-odoo", "ruff": "ruff", "pylint_odoo": "pylint-odoo"}
 DEMO_DB = "ar_demo"
 TEST_DB = "ar_analytics_test"
@@ -251,29 +252,75 @@ def demo(args):
         say(f"- credit rules switched on; {len(orders)} demo quotations (see below)")
     with odoo_env(args.db) as env:
         summary(env)
-    if args.no_serve:
+    # the PDF's stylesheets are fetched from the server: print once it is up
+    server = subprocess.Popen(server_args(args.db))
+    try:
+        wait_for_server(server)
+        with odoo_env(args.db) as env:
+            print_aging(env, args.db)
+        if args.no_serve:
+            say(
+                f"\nStart the server with: python3 -m odoo --addons-path {ROOT} -d {args.db} "
+                "--http-interface 127.0.0.1\nthen open http://localhost:8069 (login admin, "
+                "password admin)."
+            )
+            return 0
         say(
-            f"\nStart the server with: python3 -m odoo --addons-path {ROOT} -d {args.db} "
-            "--http-interface 127.0.0.1\nthen open http://localhost:8069 (login admin, "
-            "password admin)."
+            "\nOdoo is running on http://localhost:8069 (login admin, password admin); "
+            "Ctrl-C stops it."
         )
+        sys.stdout.flush()
+        return server.wait()
+    except KeyboardInterrupt:
         return 0
-    say("\nStarting Odoo on http://localhost:8069 (login admin, password admin); Ctrl-C stops it.")
-    sys.stdout.flush()
-    os.execv(
-        sys.executable,
-        odoo_cli(
-            "-d",
-            args.db,
-            "--db-filter",
-            f"^{args.db}$",
-            "--http-interface",
-            "127.0.0.1",
-            "--log-level",
-            "warn",
-        ),
+    finally:
+        if server.poll() is None:
+            server.terminate()
+            server.wait(30)
+
+
+def server_args(dbname):
+    return odoo_cli(
+        "-d",
+        dbname,
+        "--db-filter",
+        f"^{dbname}$",
+        "--http-interface",
+        "127.0.0.1",
+        "--log-level",
+        "warn",
     )
-    return 0
+
+
+def wait_for_server(server, url="http://127.0.0.1:8069/web/login", timeout=120):
+    """Wait until Odoo answers (or fail if it stopped)."""
+    import urllib.error
+    import urllib.request
+
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if server.poll() is not None:
+            sys.exit("Odoo stopped before it was ready: is port 8069 already in use?")
+        try:
+            with urllib.request.urlopen(url, timeout=5):
+                return
+        except (urllib.error.URLError, OSError):
+            time.sleep(1)
+    sys.exit("Odoo did not answer on http://127.0.0.1:8069 within two minutes.")
+
+
+def print_aging(env, dbname):
+    """The demo book's aged receivables (main company, today) as a PDF file."""
+    company = env.ref("base.main_company")
+    wizard = env["ar.aging.report.wizard"].with_company(company).create({"company_id": company.id})
+    report = env["ir.actions.report"].with_company(company)
+    pdf, _kind = report._render_qweb_pdf(
+        "ar_analytics.action_report_aged_receivables", None, data=wizard._options()
+    )
+    OUTPUT.mkdir(exist_ok=True)
+    path = OUTPUT / f"{dbname}_aged_receivables.pdf"
+    path.write_bytes(pdf)
+    say(f"\nAged receivables of {company.name} as of today printed to {path}")
 
 
 def summary(env):

@@ -1,2 +1,3 @@
 from . import ar_grade_override_wizard
 from . import ar_credit_override_wizard
+from . import ar_aging_report_wizard

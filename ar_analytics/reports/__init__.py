@@ -1,0 +1,1 @@
+from . import ar_aged_receivables

@@ -1,0 +1,66 @@
+from odoo import api, fields, models
+
+REPORT = "ar_analytics.action_report_aged_receivables"
+
+
+class ArAgingReportWizard(models.TransientModel):
+    """Options of the aged receivables report: as-of date, buckets and basis, which
+    customers, and how much detail."""
+
+    _name = "ar.aging.report.wizard"
+    _description = "Aged receivables report options"
+
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company
+    )
+    as_of = fields.Date(
+        "As of", required=True, default=lambda self: fields.Date.context_today(self)
+    )
+    basis = fields.Selection(
+        [("due", "Due date"), ("invoice", "Invoice date")],
+        "Aging basis",
+        required=True,
+        default=lambda self: self.env.company.ar_aging_basis,
+    )
+    bucket_limits = fields.Char(
+        "Bucket limits (days)",
+        help="Last day of each bucket but the last, e.g. '0, 30, 60, 90, 120': not due, 1-30, "
+        "31-60, 61-90, 91-120, over 120. Empty: the company's buckets.",
+    )
+    partner_ids = fields.Many2many("res.partner", string="Customers")
+    user_id = fields.Many2one("res.users", "Salesperson")
+    team_id = fields.Many2one("crm.team", "Sales team")
+    show_items = fields.Boolean("Detail of open items")
+    currency_detail = fields.Boolean("Amounts per currency")
+    hide_zero = fields.Boolean("Hide customers with nothing open", default=True)
+
+    @api.onchange("company_id")
+    def _onchange_company_id(self):
+        self.basis = self.company_id.ar_aging_basis
+
+    def _options(self):
+        self.ensure_one()
+        self.env["report.ar_analytics.report_aged_receivables"]._parse_limits(
+            self.bucket_limits, self.basis
+        )
+        return {
+            "company_id": self.company_id.id,
+            "as_of": fields.Date.to_string(self.as_of),
+            "basis": self.basis,
+            "bucket_limits": self.bucket_limits or "",
+            "partner_ids": self.partner_ids.commercial_partner_id.ids,
+            "user_id": self.user_id.id,
+            "team_id": self.team_id.id,
+            "show_items": self.show_items,
+            "currency_detail": self.currency_detail,
+            "hide_zero": self.hide_zero,
+        }
+
+    def action_print(self):
+        options = self._options()
+        return self.env.ref(REPORT).report_action(None, data=options)
+
+    def action_view_html(self):
+        action = self.action_print()
+        action["report_type"] = "qweb-html"
+        return action
