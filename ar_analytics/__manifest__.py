@@ -25,6 +25,7 @@
         "views/ar_aging_report_wizard_views.xml",
         "reports/ar_reports.xml",
         "reports/report_aged_receivables_templates.xml",
+        "reports/report_credit_statement_templates.xml",
     ],
     "post_init_hook": "post_init_hook",
     "installable": True,

@@ -1,1 +1,2 @@
 from . import ar_aged_receivables
+from . import ar_credit_statement

@@ -68,3 +68,36 @@ class TestAgedReceivablesReport(VectorCase):
         )
         self.assertEqual(kind, "pdf")
         self.assertTrue(pdf.startswith(b"%PDF"))
+
+
+@tagged("post_install", "-at_install")
+class TestCreditStatement(VectorCase):
+    def _html(self, report, **data):
+        html, _kind = self.env["ir.actions.report"]._render_qweb_html(
+            report, self.customer.ids, data={"as_of": "2024-03-01", **data}
+        )
+        return html.decode()
+
+    def test_customer_facing_statement(self):
+        self._refresh("2024-03-01")
+        html = self._html("ar_analytics.action_report_credit_statement")
+        self.assertIn("Statement of account", html)
+        self.assertIn(self.inv_a.name, html)
+        self.assertIn("400.00", html, "invoice A's open amount on 2024-03-01")
+        self.assertIn("600.00", html, "the payment of 2024-02-10")
+        self.assertIn("How you pay", html)
+        self.assertNotIn("Internal: credit assessment", html)
+        open_items = html.split("Payments received")[0]
+        self.assertNotIn(self.inv_b.name, open_items, "invoice B is paid")
+
+    def test_internal_statement_shows_the_grade(self):
+        self._refresh("2024-03-01")
+        html = self._html("ar_analytics.action_report_credit_statement_internal")
+        self.assertIn("Internal: credit assessment", html)
+        self.assertIn(f"Grade <strong>{self._stat(self.customer).grade}</strong>", html)
+        pdf, _kind = (
+            self.env["ir.actions.report"]
+            .with_context(force_report_rendering=True)
+            ._render_qweb_pdf("ar_analytics.action_report_credit_statement", self.customer.ids)
+        )
+        self.assertTrue(pdf.startswith(b"%PDF"))
