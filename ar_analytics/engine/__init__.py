@@ -1,8 +1,9 @@
 """Receivables analytics engine: pure pandas/numpy, frames in, frames out.
 
-Implements sections 0-5 of metrics.md (allocation kinds, settlement, aging, payment
+Implements sections 0-7 of metrics.md (allocation kinds, settlement, aging, payment
 behaviour, payment index, collection KPIs, DSO, best possible DSO, ADD, CEI, AR
-turnover) on the ``items`` and ``allocs`` frames of engine_contract.md.  It never
+turnover, credit score and rules, contribution, trend, forecast, expected payments and
+risk signals) on the ``items`` and ``allocs`` frames of engine_contract.md.  It never
 imports odoo and does no I/O; modules import each other relatively only, so the
 package can be loaded from its path without the addon.
 """
@@ -17,7 +18,7 @@ from .aging import (
 )
 from .backtest import backtest_grades, spearman
 from .behaviour import index_curve, observations, payment_behaviour, payment_index
-from . import credit_rules
+from . import credit_rules, expected, forecast, signals, trend
 from .contribution import (
     action_label,
     action_labels,
@@ -122,7 +123,9 @@ __all__ = [
     "dso_countback",
     "dso_figures",
     "dso_simple",
+    "expected",
     "figure_columns",
+    "forecast",
     "grade_from_score",
     "index_curve",
     "margin_coverage",
@@ -141,7 +144,9 @@ __all__ = [
     "score_indicators",
     "settle",
     "settle_prepared",
+    "signals",
     "spearman",
+    "trend",
     "turnover_dates",
     "validate_buckets",
     "validate_score_settings",

@@ -1,0 +1,246 @@
+"""Expected payment date of open items and expected cash (metrics.md section 6).
+
+The delay of an open item is drawn from a pool of past cash observations (section 2,
+``late`` = pay_date - due, weight ``a``) of the last 24 months: the customer's own
+when it holds at least 5 usable observations, else the customer's tier, else the
+company, else none (the item is then expected on its due date and its amount is
+*uncertain*).  An item already overdue by g days only uses delays > g.
+
+Expected date = due + the pool's amount-weighted (lower) median delay.  Expected
+cash of a period = sum of residual x probability, the probability that the item is
+paid in the period being the weight share of its pool's delays that land there.
+
+Pools are sorted once; every per-item figure is a ``searchsorted`` on the pool's
+cumulated weights, so no loop runs over items or customers.
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from ._util import as_timestamp, group_index, ratio
+from .behaviour import observations
+from .constants import ZERO_TOLERANCE
+
+#: Observations of the last this many months form the pools.
+EXPECTED_HISTORY_MONTHS = 24
+#: A pool is usable from this many observations (after the overdue filter).
+EXPECTED_MIN_OBS = 5
+#: Expected cash horizons: weeks and calendar months after as_of.
+CASH_WEEKS = 13
+CASH_MONTHS = 6
+FREQ_WEEK = "week"
+FREQ_MONTH = "month"
+SOURCE_CUSTOMER = "customer"
+SOURCE_TIER = "tier"
+SOURCE_COMPANY = "company"
+#: No usable pool: expected on the due date, amount uncertain.
+SOURCE_DUE = "due_date"
+
+
+class CashProjection(NamedTuple):
+    """Expected cash per group: ``periods`` (one column per period start), ``later``
+    (expected after the last period) and ``uncertain`` (items without usable
+    history); per group they add up to the open positive residual."""
+
+    periods: pd.DataFrame
+    later: pd.Series
+    uncertain: pd.Series
+
+
+class _Pool:
+    """Delays of one pool level, sorted by (key, late), with cumulated weights.
+
+    A query (key code, days) finds the first observation of the key with
+    ``late > days`` by a single searchsorted on ``code * span + (late - low)``.
+    """
+
+    def __init__(self, keys, late, weight):
+        self.keys = pd.Index(pd.unique(keys))
+        code = self.keys.get_indexer(keys)
+        order = np.lexsort((late, code))
+        self.late = late[order]
+        self.low = self.late.min() if len(late) else 0.0
+        self.span = (self.late.max() - self.low + 1) if len(late) else 1.0
+        self.sort_key = code[order] * self.span + (self.late - self.low)
+        self.cum = np.concatenate([[0.0], np.cumsum(weight[order])])
+
+    def codes(self, keys):
+        return self.keys.get_indexer(keys)
+
+    def after(self, code, days):
+        """Index of the first observation of ``code`` with late > ``days``."""
+        offset = np.clip(np.asarray(days, dtype="float64") - self.low, -1.0, self.span - 1)
+        return np.searchsorted(self.sort_key, code * self.span + offset, side="right")
+
+    def window(self, code, threshold):
+        """(first, end) indices of the observations of ``code`` with late > threshold."""
+        return self.after(code, threshold), self.after(code, np.inf)
+
+    def median(self, first, end):
+        """Lower weighted median delay of observations [first, end) (NaN when empty)."""
+        if not len(self.late):
+            return np.full(len(first), np.nan)
+        target = (self.cum[end] + self.cum[first]) / 2 - ZERO_TOLERANCE
+        position = np.searchsorted(self.cum, target, side="left") - 1
+        position = np.clip(position, first, np.maximum(end - 1, first))
+        position = np.minimum(position, len(self.late) - 1)
+        return np.where(end > first, self.late[position], np.nan)
+
+    def share(self, code, first, end, days):
+        """Weight share of observations [first, end) of ``code`` with late <= days."""
+        upto = np.maximum(self.after(code, days), first)
+        return ratio(self.cum[upto] - self.cum[first], self.cum[end] - self.cum[first])
+
+
+def _history(items_out, allocs, as_of, months):
+    start = as_timestamp(as_of - pd.DateOffset(months=months))
+    obs = observations(items_out, allocs, as_of, (as_of - start).days)
+    return obs.loc[obs["a"] > 0]
+
+
+def _levels(open_items, obs, tiers):
+    """(source, observation keys, item keys) per pool level, most specific first."""
+    levels = [(SOURCE_CUSTOMER, obs["partner_id"], open_items["partner_id"])]
+    if tiers is not None:
+        levels.append(
+            (SOURCE_TIER, obs["partner_id"].map(tiers), open_items["partner_id"].map(tiers))
+        )
+    levels.append((SOURCE_COMPANY, obs["company_id"], open_items["company_id"]))
+    return levels
+
+
+def _assign(items_out, allocs, as_of, tiers, months, min_obs):
+    """The open positive items, the pool level chosen per item (-1: none) and, per
+    level, ``(source, pool, key codes, first, end)`` with [first, end) the item's usable
+    observations (late > dpd when overdue, all when not yet due)."""
+    obs = _history(items_out, allocs, as_of, months)
+    open_items = items_out.loc[items_out["residual"] >= ZERO_TOLERANCE].copy()
+    threshold = open_items["dpd"].where(open_items["dpd"] > 0, -np.inf).to_numpy()
+    late = obs["late"].to_numpy(dtype="float64")
+    weight = obs["a"].to_numpy(dtype="float64")
+    chosen = np.full(len(open_items), -1)
+    found = []
+    for level, (source, obs_keys, item_keys) in enumerate(_levels(open_items, obs, tiers)):
+        known = obs_keys.notna().to_numpy()
+        pool = _Pool(obs_keys.to_numpy()[known], late[known], weight[known])
+        code = pool.codes(item_keys.to_numpy())
+        first, end = pool.window(code, threshold)
+        usable = (chosen < 0) & (code >= 0) & (end - first >= min_obs)
+        chosen[usable] = level
+        found.append((source, pool, code, first, end))
+    return open_items, chosen, found
+
+
+def expected_payments(
+    items_out,
+    allocs,
+    as_of,
+    *,
+    tiers=None,
+    months=EXPECTED_HISTORY_MONTHS,
+    min_obs=EXPECTED_MIN_OBS,
+):
+    """Expected payment date of each open positive item (section 6).
+
+    ``items_out``: :func:`settle` output at as_of; ``allocs``: classified allocations
+    cut at as_of; ``tiers``: optional Series partner_id -> tier (e.g. the ``tier`` of
+    :func:`contribution`).  Pool: cash observations (section 2) with pay_date in the
+    last ``months`` months, customer, then tier, then company, the first holding at
+    least ``min_obs`` observations with late > g for an item overdue by g days (all
+    delays for items not yet due).  One row per open item (residual >= 0.005), indexed
+    by item_id: ``partner_id``, ``company_id``, ``residual``, ``due``, ``dpd``,
+    ``source`` (customer, tier, company or due_date), ``n_obs`` (observations used),
+    ``delay`` (lower amount-weighted median of late, NaN for due_date) and
+    ``expected_date`` (due + delay; the due date when there is no usable pool).
+    """
+    as_of = as_timestamp(as_of)
+    open_items, chosen, found = _assign(items_out, allocs, as_of, tiers, months, min_obs)
+    source = np.full(len(open_items), SOURCE_DUE, dtype=object)
+    n_obs = np.zeros(len(open_items), dtype="int64")
+    delay = np.full(len(open_items), np.nan)
+    for level, (name, pool, _code, first, end) in enumerate(found):
+        rows = chosen == level
+        source[rows] = name
+        n_obs[rows] = (end - first)[rows]
+        delay[rows] = pool.median(first, end)[rows]
+    out = open_items.set_index("item_id")[["partner_id", "company_id", "residual", "due", "dpd"]]
+    out["source"] = source
+    out["n_obs"] = n_obs
+    out["delay"] = delay
+    out["expected_date"] = out["due"] + pd.to_timedelta(np.nan_to_num(delay), unit="D")
+    return out
+
+
+def cash_periods(as_of, freq=FREQ_WEEK, count=None):
+    """(start, end) of the expected cash periods after as_of, both inclusive.
+
+    Weeks: ``count`` (default 13) blocks of 7 days starting the day after as_of.
+    Months: ``count`` (default 6) calendar months, the first from the day after as_of
+    to the end of that day's month.
+    """
+    defaults = {FREQ_WEEK: CASH_WEEKS, FREQ_MONTH: CASH_MONTHS}
+    if freq not in defaults:
+        raise ValueError(f"expected cash: freq must be {FREQ_WEEK!r} or {FREQ_MONTH!r}")
+    count = defaults[freq] if count is None else count
+    if int(count) != count or count < 1:
+        raise ValueError("expected cash: the number of periods must be a positive integer")
+    first = as_timestamp(as_of) + pd.Timedelta(days=1)
+    if freq == FREQ_WEEK:
+        starts = pd.date_range(first, periods=int(count), freq="7D")
+        ends = starts + pd.Timedelta(days=6)
+    else:
+        months = pd.period_range(first.to_period("M"), periods=int(count), freq="M")
+        starts = months.to_timestamp().where(months != first.to_period("M"), first)
+        ends = months.to_timestamp(how="end").normalize()
+    return pd.DataFrame({"start": starts, "end": ends})
+
+
+def expected_cash(
+    items_out,
+    allocs,
+    as_of,
+    *,
+    freq=FREQ_WEEK,
+    count=None,
+    by="partner_id",
+    tiers=None,
+    months=EXPECTED_HISTORY_MONTHS,
+    min_obs=EXPECTED_MIN_OBS,
+):
+    """Expected cash per group and period (section 6): sum of residual x probability.
+
+    Items and pools as :func:`expected_payments`.  For an item with a usable pool, the
+    probability of period k is the weight share of the pool's delays d (late > g when
+    overdue) with ``due + d`` in the period; delays landing on or before as_of count
+    in the first period, delays after the last period in ``later``.  Items without a
+    usable pool go to ``uncertain`` whole.  Periods: :func:`cash_periods`.  Returns a
+    :class:`CashProjection` indexed by the groups of items_out.
+    """
+    as_of = as_timestamp(as_of)
+    periods = cash_periods(as_of, freq, count)
+    open_items, chosen, found = _assign(items_out, allocs, as_of, tiers, months, min_obs)
+    due = open_items["due"].to_numpy()
+    offsets = (periods["end"].to_numpy()[None, :] - due[:, None]) / np.timedelta64(1, "D")
+    share = np.zeros((len(open_items), len(periods)))
+    for level, (_name, pool, code, first, end) in enumerate(found):
+        rows = chosen == level
+        share[rows] = pool.share(
+            code[rows, None], first[rows, None], end[rows, None], offsets[rows]
+        )
+    residual = open_items["residual"].to_numpy()
+    amounts = residual[:, None] * np.diff(share, axis=1, prepend=0.0)
+    with_pool = chosen >= 0
+    index = group_index(items_out, by)
+    keys = open_items[by].to_numpy()
+    table = pd.DataFrame(amounts, columns=pd.DatetimeIndex(periods["start"], name="start"))
+    return CashProjection(
+        table.groupby(keys).sum().reindex(index, fill_value=0.0),
+        _per_group(np.where(with_pool, residual * (1 - share[:, -1]), 0.0), keys, index),
+        _per_group(np.where(with_pool, 0.0, residual), keys, index),
+    )
+
+
+def _per_group(values, keys, index):
+    return pd.Series(values).groupby(keys).sum().reindex(index, fill_value=0.0)

@@ -1,0 +1,414 @@
+"""Forecast of a monthly cash series (metrics.md section 6; Hyndman, *Forecasting:
+Principles and Practice*, 3rd ed., ch. 5 and 8).
+
+Three exponential smoothing models in component form, each started from a state
+*before* the first observation, so that every observation (the first included) is
+forecast one step ahead and counted in the SSE:
+
+- ``ses``: level only, ``l0 = y1``;
+- ``damped_holt``: level and damped trend, ``l0 = y1``, ``b0 = y2 - y1``; forecast
+  ``l + (phi + ... + phi^h) b`` (``phi = 1`` is Holt's linear trend);
+- ``holt_winters``: additive seasonality, undamped trend, classical start from the
+  first two seasons (``l0`` = mean of season 1, ``b0`` = (mean of season 2 - ``l0``)
+  / m, ``s_i = y_i - l0``).
+
+Parameters are chosen by grid search on the one-step SSE (ties: the first grid
+point); forecasts are clipped at 0.  The model is chosen on a rolling-origin
+(expanding window) backtest with horizons 1..3.  Every computation runs on a
+(series x grid) array, so many customers with series of the same length are fitted
+at once (:func:`forecast_frame`); the only loop is over time.
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from ._util import ratio
+
+SES = "ses"
+DAMPED_HOLT = "damped_holt"
+HOLT_WINTERS = "holt_winters"
+MODELS = (SES, DAMPED_HOLT, HOLT_WINTERS)
+#: Parameter names, in the order of the grids and of :func:`forecast_frame` columns.
+PARAMETERS = ("alpha", "beta", "gamma", "phi")
+#: Season length of a monthly series.
+SEASON_LENGTH = 12
+#: Damped Holt needs this many observations ("from ~10 months").
+HOLT_MIN_LENGTH = 10
+#: Holt-Winters needs T >= max(HW_MIN_LENGTH, 10 + 2 * (m // 2)).
+HW_MIN_LENGTH = 24
+#: Grids of the smoothing parameters (level, trend, season) and of the damping.
+ALPHA_GRID = tuple(round(0.05 * i, 2) for i in range(1, 20))
+BETA_GRID = (0.05, 0.1, 0.2, 0.3)
+GAMMA_GRID = (0.05, 0.1, 0.2, 0.3)
+PHI_GRID = (0.8, 0.85, 0.9, 0.95, 0.98)
+#: Backtest horizons 1..BACKTEST_HORIZON; a trend or seasonal model competes only
+#: when it can be evaluated from at least BACKTEST_MIN_ORIGINS origins.
+BACKTEST_HORIZON = 3
+BACKTEST_MIN_ORIGINS = 3
+#: Default number of months forecast.
+FORECAST_MONTHS = 6
+#: Accuracy figures, in the order of :func:`forecast_frame` columns.
+ACCURACY = ("mae", "rmse", "mape", "mape_skipped", "smape", "mase", "n_points")
+_COUNTS = ("mape_skipped", "n_points")
+
+
+class Fit(NamedTuple):
+    """One fitted model: ``forecast`` (h values, >= 0), one-step ``sse``, ``params``."""
+
+    forecast: np.ndarray
+    sse: float
+    params: dict
+
+
+class ForecastResult(NamedTuple):
+    """The chosen model of a series: its name (None for an empty series), parameters,
+    forecasts (>= 0) and backtest accuracy (:data:`ACCURACY` keys)."""
+
+    model: str | None
+    params: dict
+    forecast: np.ndarray
+    accuracy: dict
+
+
+class _Ses:
+    params = ("alpha",)
+
+    @staticmethod
+    def start_length(m):
+        return 1
+
+    @staticmethod
+    def min_length(m):
+        return 1
+
+    @staticmethod
+    def grid(m):
+        return np.array(ALPHA_GRID)[:, None]
+
+    def __init__(self, y, grid, m):
+        (self.alpha,) = grid.T
+        self.level = np.repeat(y[:, :1], len(grid), axis=1)
+
+    def predict(self, t, h):
+        return np.repeat(self.level[..., None], h, axis=2)
+
+    def update(self, y_t, t):
+        error = y_t[:, None] - self.level
+        self.level = self.level + self.alpha * error
+        return error
+
+
+class _DampedHolt:
+    params = ("alpha", "beta", "phi")
+
+    @staticmethod
+    def start_length(m):
+        return 2
+
+    @staticmethod
+    def min_length(m):
+        return HOLT_MIN_LENGTH
+
+    @staticmethod
+    def grid(m):
+        mesh = np.meshgrid(ALPHA_GRID, BETA_GRID, PHI_GRID, indexing="ij")
+        return np.column_stack([axis.ravel() for axis in mesh])
+
+    def __init__(self, y, grid, m):
+        self.alpha, self.beta, self.phi = grid.T
+        self.level = np.repeat(y[:, :1], len(grid), axis=1)
+        self.trend = np.repeat(y[:, 1:2] - y[:, :1], len(grid), axis=1)
+
+    def predict(self, t, h):
+        steps = np.cumsum(self.phi[:, None] ** np.arange(1, h + 1), axis=1)
+        return self.level[..., None] + self.trend[..., None] * steps
+
+    def update(self, y_t, t):
+        fitted = self.level + self.phi * self.trend
+        error = y_t[:, None] - fitted
+        level = self.alpha * y_t[:, None] + (1 - self.alpha) * fitted
+        self.trend = self.beta * (level - self.level) + (1 - self.beta) * self.phi * self.trend
+        self.level = level
+        return error
+
+
+class _HoltWinters:
+    params = ("alpha", "beta", "gamma")
+
+    @staticmethod
+    def start_length(m):
+        return 2 * m
+
+    @staticmethod
+    def min_length(m):
+        return max(HW_MIN_LENGTH, 10 + 2 * (m // 2))
+
+    @staticmethod
+    def grid(m):
+        mesh = np.meshgrid(ALPHA_GRID, BETA_GRID, GAMMA_GRID, indexing="ij")
+        return np.column_stack([axis.ravel() for axis in mesh])
+
+    def __init__(self, y, grid, m):
+        self.alpha, self.beta, self.gamma = grid.T
+        self.m = m
+        first = y[:, :m].mean(axis=1, keepdims=True)
+        second = y[:, m : 2 * m].mean(axis=1, keepdims=True)
+        self.level = np.repeat(first, len(grid), axis=1)
+        self.trend = np.repeat((second - first) / m, len(grid), axis=1)
+        self.season = np.repeat((y[:, :m] - first)[:, None, :], len(grid), axis=1)
+
+    def predict(self, t, h):
+        ahead = np.arange(1, h + 1)
+        season = self.season[..., (t + ahead - 1) % self.m]
+        return self.level[..., None] + self.trend[..., None] * ahead + season
+
+    def update(self, y_t, t):
+        y_t = y_t[:, None]
+        slot = t % self.m
+        season = self.season[..., slot]
+        base = self.level + self.trend
+        error = y_t - (base + season)
+        level = self.alpha * (y_t - season) + (1 - self.alpha) * base
+        self.season[..., slot] = self.gamma * (y_t - base) + (1 - self.gamma) * season
+        self.trend = self.beta * (level - self.level) + (1 - self.beta) * self.trend
+        self.level = level
+        return error
+
+
+_MODEL_CLASSES = {SES: _Ses, DAMPED_HOLT: _DampedHolt, HOLT_WINTERS: _HoltWinters}
+
+
+def min_length(model, m=SEASON_LENGTH):
+    """Fewest observations ``model`` is fitted on (1, 10, max(24, 10 + 2*(m//2)))."""
+    return _MODEL_CLASSES[model].min_length(m)
+
+
+def _as_matrix(y):
+    values = np.atleast_2d(np.asarray(y, dtype="float64"))
+    if not np.isfinite(values).all():
+        raise ValueError("forecast: the series must be finite numbers (no NaN)")
+    return values
+
+
+def _sweep(model, y, grid, m, stops, h):
+    """Run ``model`` with every grid point over ``y`` (series x T).
+
+    For each training length t of ``stops``, pick the grid point with the least SSE
+    of the first t one-step errors and forecast t+1..t+h from its state.  Returns
+    ``{t: (forecasts (series x h) clipped at 0, grid index, sse)}``.
+    """
+    cls = _MODEL_CLASSES[model]
+    state = cls(y, grid, m)
+    rows = np.arange(len(y))
+    sse = np.zeros((len(y), len(grid)))
+    out = {}
+    for t in range(y.shape[1] + 1):
+        if t in stops:
+            best = np.argmin(np.where(np.isfinite(sse), sse, np.inf), axis=1)
+            values = state.predict(t, h)[rows, best]
+            out[t] = (np.clip(values, 0.0, None), best, sse[rows, best])
+        if t < y.shape[1]:
+            sse += state.update(y[:, t], t) ** 2
+    return out
+
+
+def _fit(model, y, grid, h, m):
+    y = _as_matrix(y)
+    needed = _MODEL_CLASSES[model].start_length(m)
+    if y.shape[1] < needed:
+        raise ValueError(f"forecast: {model} needs at least {needed} observations")
+    forecast, best, sse = _sweep(model, y, grid, m, {y.shape[1]}, h)[y.shape[1]]
+    values = (float(v) for v in grid[best[0]])
+    return Fit(
+        forecast[0], float(sse[0]), dict(zip(_MODEL_CLASSES[model].params, values, strict=True))
+    )
+
+
+def ses(y, alpha, h=1):
+    """Simple exponential smoothing with ``l0 = y1`` (section 6 vector: y = [10, 12, 11,
+    13], alpha .5 -> forecast 12.0, one-step SSE 8.0)."""
+    return _fit(SES, y, np.array([[alpha]], dtype="float64"), h, SEASON_LENGTH)
+
+
+def holt(y, alpha, beta, phi=1.0, h=1):
+    """(Damped) Holt with ``l0 = y1``, ``b0 = y2 - y1``; ``phi = 1`` is Holt's linear
+    trend (section 6 vector: y = [10, 12, 14, 16], alpha = beta = .5 -> 17.2890625)."""
+    grid = np.array([[alpha, beta, phi]], dtype="float64")
+    return _fit(DAMPED_HOLT, y, grid, h, SEASON_LENGTH)
+
+
+def holt_winters(y, alpha, beta, gamma, m=SEASON_LENGTH, h=1):
+    """Additive Holt-Winters (classical start from the first two seasons)."""
+    return _fit(HOLT_WINTERS, y, np.array([[alpha, beta, gamma]], dtype="float64"), h, m)
+
+
+def fit_model(y, model, h=1, m=SEASON_LENGTH):
+    """``model`` fitted on one series with the grid point of least one-step SSE."""
+    return _fit(model, y, _MODEL_CLASSES[model].grid(m), h, m)
+
+
+def _masked_mean(values, mask):
+    return ratio(np.where(mask, values, 0.0).sum(axis=1), mask.sum(axis=1))
+
+
+def _accuracy(actual, forecast, scale):
+    """Accuracy per row of (series x points) arrays; NaN entries are absent points."""
+    present = ~np.isnan(actual)
+    error = np.where(present, actual - forecast, 0.0)
+    size = np.abs(np.where(present, actual, 0.0))
+    total = size + np.abs(np.where(present, forecast, 0.0))
+    nonzero = present & (size > 0)
+    scaled = present & (scale > 0)
+    return {
+        "mae": _masked_mean(np.abs(error), present),
+        "rmse": np.sqrt(_masked_mean(error**2, present)),
+        "mape": 100 * _masked_mean(np.abs(error) / np.where(nonzero, size, 1.0), nonzero),
+        "mape_skipped": (present & ~nonzero).sum(axis=1),
+        "smape": 100
+        * _masked_mean(2 * np.abs(error) / np.where(total > 0, total, 1.0), present & (total > 0)),
+        "mase": _masked_mean(np.abs(error) / np.where(scaled, scale, 1.0), scaled),
+        "n_points": present.sum(axis=1),
+    }
+
+
+def _naive_scale(train):
+    """In-sample MAE of the naive forecast per row (NaN with fewer than 2 values)."""
+    train = np.atleast_2d(train)
+    if train.shape[1] < 2:
+        return np.full(len(train), np.nan)
+    return np.abs(np.diff(train, axis=1)).mean(axis=1)
+
+
+def forecast_accuracy(actual, forecast, train):
+    """MAE, RMSE, MAPE, sMAPE and MASE of ``forecast`` against ``actual`` (section 6).
+
+    MAPE (percent) skips zero actuals and reports how many in ``mape_skipped``; sMAPE
+    (percent) is ``mean(2|e| / (|y| + |f|))``, skipping points where both are 0; MASE
+    divides the MAE by the in-sample MAE of the naive forecast on ``train``.
+    Vector: train [100, 110, 105, 120, 115], test [118, 125], forecast [120, 120] ->
+    MASE 0.40, MAPE 2.847, sMAPE 2.881.  Undefined figures are NaN.
+    """
+    actual = np.atleast_2d(np.asarray(actual, dtype="float64"))
+    forecast = np.atleast_2d(np.asarray(forecast, dtype="float64"))
+    scale = _naive_scale(np.asarray(train, dtype="float64"))[:, None]
+    values = _accuracy(actual, forecast, np.broadcast_to(scale, actual.shape))
+    return {key: value[0].item() for key, value in values.items()}
+
+
+def _candidates(length, m, min_origins):
+    longer = [
+        model
+        for model in (DAMPED_HOLT, HOLT_WINTERS)
+        if length >= min_length(model, m) + min_origins
+    ]
+    return [SES, *longer]
+
+
+def _backtest_points(y, runs, origins, h):
+    """(actual, forecast, scale) arrays of shape (series x origins*h) from the runs of
+    :func:`_sweep`, NaN where the target lies beyond the series."""
+    if not len(origins):
+        return (np.empty((len(y), 0)),) * 3
+    targets = (np.asarray(origins)[:, None] + np.arange(h)).ravel()
+    known = targets < y.shape[1]
+    actual = np.where(known, y[:, np.minimum(targets, y.shape[1] - 1)], np.nan)
+    forecast = np.hstack([runs[origin][0][:, :h] for origin in origins])
+    scales = np.column_stack([_naive_scale(y[:, :origin]) for origin in origins])
+    return actual, forecast, np.repeat(scales, h, axis=1)
+
+
+def _evaluate(y, m, backtest_h, h, min_origins):
+    """Backtest accuracy and final fit of every candidate model (one sweep each):
+    ``{model: (accuracy, (forecasts, parameters, sse))}``."""
+    length = y.shape[1]
+    models = _candidates(length, m, min_origins)
+    origins = range(max(min_length(model, m) for model in models), length)
+    out = {}
+    for model in models:
+        grid = _MODEL_CLASSES[model].grid(m)
+        runs = _sweep(model, y, grid, m, {*origins, length}, max(backtest_h, h))
+        forecasts, best, sse = runs[length]
+        accuracy = _accuracy(*_backtest_points(y, runs, origins, backtest_h))
+        out[model] = (accuracy, (forecasts[:, :h], grid[best], sse))
+    return out
+
+
+def backtest_forecasts(y, h=BACKTEST_HORIZON, m=SEASON_LENGTH, min_origins=BACKTEST_MIN_ORIGINS):
+    """Rolling-origin (expanding window) backtest of the candidate models (section 6).
+
+    ``y``: one series or a (series x T) array.  Candidates: SES always; damped Holt and
+    Holt-Winters when T >= their minimum length + ``min_origins``.  Every candidate is
+    re-fitted (grid search) at each origin t = max(minimum lengths), ..., T-1 on the
+    first t values and forecasts t+1..t+h; all candidates are scored on the same
+    points.  Returns ``{model: accuracy}`` with arrays of one value per series
+    (:data:`ACCURACY` keys; MASE scales each error by the naive MAE of its origin's
+    training window).
+    """
+    y = _as_matrix(y)
+    return {model: run[0] for model, run in _evaluate(y, m, h, 1, min_origins).items()}
+
+
+def _choose(scores):
+    """Index of the candidate with the least backtest MAE per series (ties and series
+    without any backtest point: the simpler model, SES first)."""
+    mae = np.column_stack([score["mae"] for score in scores])
+    return np.argmin(np.where(np.isnan(mae), np.inf, mae), axis=1)
+
+
+def forecast_frame(
+    frame,
+    h=FORECAST_MONTHS,
+    m=SEASON_LENGTH,
+    backtest_h=BACKTEST_HORIZON,
+    min_origins=BACKTEST_MIN_ORIGINS,
+):
+    """Forecast every row of ``frame`` (series x months ascending, no NaN), e.g.
+    :func:`series_matrix` of ``collected`` (section 6).
+
+    Per row the backtest (:func:`backtest_forecasts`) chooses the model, which is then
+    fitted on the whole row by grid search.  Columns: ``model``, ``alpha``, ``beta``,
+    ``gamma``, ``phi`` (NaN when not a parameter of the model), ``sse``,
+    ``forecast_1``..``forecast_h`` (>= 0) and the chosen model's backtest accuracy
+    (:data:`ACCURACY`).  Without any month: model None, everything else NaN.
+    """
+    out = pd.DataFrame(index=frame.index)
+    out["model"] = pd.Series(None, index=frame.index, dtype=object)
+    forecast_columns = [f"forecast_{step + 1}" for step in range(h)]
+    for name in (*PARAMETERS, "sse", *forecast_columns, *ACCURACY):
+        out[name] = 0 if name in _COUNTS else np.nan
+    if not frame.shape[1] or not len(frame):
+        return out
+    runs = _evaluate(_as_matrix(frame.to_numpy()), m, backtest_h, h, min_origins)
+    chosen = _choose([accuracy for accuracy, _fit in runs.values()])
+    for position, (model, (accuracy, (forecasts, params, sse))) in enumerate(runs.items()):
+        rows = chosen == position
+        out.loc[rows, "model"] = model
+        out.loc[rows, list(_MODEL_CLASSES[model].params)] = params[rows]
+        out.loc[rows, "sse"] = sse[rows]
+        out.loc[rows, forecast_columns] = forecasts[rows]
+        for key in ACCURACY:
+            out.loc[rows, key] = accuracy[key][rows]
+    return out
+
+
+def forecast_series(
+    y,
+    h=FORECAST_MONTHS,
+    m=SEASON_LENGTH,
+    backtest_h=BACKTEST_HORIZON,
+    min_origins=BACKTEST_MIN_ORIGINS,
+):
+    """Forecast one series (section 6): :func:`forecast_frame` of a single row.
+
+    Returns a :class:`ForecastResult`: the chosen model's name, its parameters, the
+    ``h`` forecasts (>= 0) and its backtest accuracy.
+    """
+    frame = pd.DataFrame([np.asarray(y, dtype="float64")])
+    row = forecast_frame(frame, h, m, backtest_h, min_origins).iloc[0]
+    params = {name: float(row[name]) for name in PARAMETERS if not np.isnan(row[name])}
+    accuracy = {key: (int if key in _COUNTS else float)(row[key]) for key in ACCURACY}
+    forecast = row[[f"forecast_{step + 1}" for step in range(h)]].to_numpy(dtype="float64")
+    model = row["model"] if isinstance(row["model"], str) else None
+    return ForecastResult(model, params, forecast, accuracy)

@@ -1,0 +1,226 @@
+"""Monthly collection trend per customer and per company (metrics.md section 6).
+
+:func:`monthly_series` builds, for every group and each of the last complete calendar
+months, the amounts invoiced and collected, the collection rate, WADP, WADL and CEI
+(sections 2 and 3 measured month by month) with their month-over-month and
+year-over-year changes and the rolling 3-month sums of the amounts;
+:func:`trend_slopes` gives the OLS slope of each figure per group.  Inputs are
+:func:`settle` output and the classified allocations cut at as_of
+(:func:`prepare_frames`).  Everything is grouped, never looped per customer.
+"""
+
+import numpy as np
+import pandas as pd
+
+from ._util import as_timestamp, attach, group_index, ratio
+from .behaviour import observations
+from .constants import KIND_CASH, KIND_CREDIT_NOTE, MOVE_INVOICE, SALES_MOVE_TYPES
+from .kpi import ar_balances, cei
+
+#: Length of the monthly series (3 years: Holt-Winters needs 24 months plus a backtest).
+TREND_MONTHS = 36
+#: OLS slopes are fitted on this many last months of the series.
+TREND_SLOPE_MONTHS = 12
+#: Amount columns: relative changes and rolling sums.
+AMOUNT_COLUMNS = ("invoiced", "collected")
+#: Rate and day columns: changes are differences (points, days); never summed.
+RATE_COLUMNS = ("collection_rate", "wadp", "wadl", "cei")
+SERIES_COLUMNS = (*AMOUNT_COLUMNS, *RATE_COLUMNS)
+#: Lags of the month-over-month and year-over-year changes, and the rolling window.
+MOM_LAG = 1
+YOY_LAG = 12
+ROLLING_MONTHS = 3
+
+
+def series_months(as_of, months=TREND_MONTHS):
+    """Month starts of the ``months`` complete months ending at as_of, ascending.
+
+    The last month is as_of's month when as_of is its last day, else the month
+    before: a month is only ever shown complete.
+    """
+    as_of = as_timestamp(as_of)
+    last = as_of.to_period("M")
+    if as_of != last.end_time.normalize():
+        last -= 1
+    return pd.period_range(end=last, periods=months, freq="M").to_timestamp()
+
+
+def _month(dates):
+    return dates.dt.to_period("M").dt.start_time
+
+
+def _table(frame, by, month, values, index):
+    """``values`` summed per (by, month) on the (group, month) product ``index``."""
+    keep = month.isin(index.levels[1])
+    sums = values[keep].groupby([frame.loc[keep, by], month[keep]]).sum()
+    return sums.reindex(index, fill_value=0.0).astype("float64")
+
+
+def _collected(items_out, allocs, by, index):
+    targets = items_out.loc[(items_out["balance"] > 0) & ~items_out["is_payment"].astype(bool)]
+    cash = attach(
+        allocs.loc[allocs["kind"] == KIND_CASH, ["item_id", "pay_date", "value"]], targets, [by]
+    )
+    return _table(cash, by, _month(cash["pay_date"]), cash["value"], index)
+
+
+def _collection_rate(items_out, allocs, by, index):
+    """Due cohort of each month measured at its month end (section 3 with as_of = the
+    month end and the window = the month)."""
+    cohort = items_out.loc[(items_out["move_type"] == MOVE_INVOICE) & (items_out["balance"] > 0)]
+    cohort = cohort.assign(_month=_month(cohort["due"]))
+    cohort = cohort.assign(_end=cohort["_month"] + pd.offsets.MonthEnd(0))
+    kinds = allocs.loc[allocs["kind"].isin([KIND_CASH, KIND_CREDIT_NOTE])]
+    alloc = attach(kinds, cohort, [by, "_month", "_end"])
+    alloc = alloc.loc[alloc["max_date"] <= alloc["_end"]]
+    is_cash = alloc["kind"] == KIND_CASH
+    cash = _table(alloc, by, alloc["_month"], alloc["value"].where(is_cash, 0.0), index)
+    noted = _table(alloc, by, alloc["_month"], alloc["value"].where(~is_cash, 0.0), index)
+    booked = _table(cohort, by, cohort["_month"], cohort["balance"], index)
+    return ratio(cash, booked - noted, positive=True)
+
+
+def _payment_days(items_out, allocs, as_of, by, index):
+    start = index.levels[1][0]
+    obs = observations(items_out, allocs, as_of, (as_of - start).days + 1, by)
+    month = _month(obs["pay_date"])
+    weight = _table(obs, by, month, obs["a"], index)
+    return {
+        column: ratio(_table(obs, by, month, obs["a"] * obs[days], index), weight)
+        for column, days in (("wadp", "dtp"), ("wadl", "late"))
+    }
+
+
+def _interval_sums(keys, starts, stops, values, ends, groups):
+    """Per group, the sum of ``values`` over the rows whose [start, stop] contains each
+    date of ``ends``: a (groups x ends) array of cumulated deltas."""
+    first = ends.searchsorted(starts.to_numpy(), side="left")
+    after = ends.searchsorted(stops.to_numpy(), side="right")
+    rows = groups.get_indexer(keys.to_numpy())
+    live = (first < after) & (rows >= 0)
+    amount = values.to_numpy(dtype="float64")[live]
+    delta = np.zeros((len(groups), len(ends) + 1))
+    np.add.at(delta, (rows[live], first[live]), amount)
+    np.add.at(delta, (rows[live], after[live]), -amount)
+    return delta.cumsum(axis=1)[:, : len(ends)]
+
+
+def _current_ar(items_out, allocs, by, ends, groups):
+    """Open positive residuals not yet due (dpd <= 0) at each month end (section 3)."""
+    positive = items_out.loc[items_out["balance"] > 0]
+    valued = attach(allocs[["item_id", "max_date", "value"]], positive, [by, "date", "due"])
+    effective = valued["max_date"].where(valued["max_date"] >= valued["date"], valued["date"])
+    booked = _interval_sums(
+        positive[by], positive["date"], positive["due"], positive["balance"], ends, groups
+    )
+    allocated = _interval_sums(valued[by], effective, valued["due"], valued["value"], ends, groups)
+    return booked - allocated
+
+
+def _monthly_cei(items_out, allocs, by, index, invoiced):
+    """CEI of each month with N = 1 (section 3, "compute CEI monthly")."""
+    groups = index.levels[0]
+    months = index.levels[1]
+    ends = pd.DatetimeIndex(months + pd.offsets.MonthEnd(0))
+    dates = [months[0] - pd.Timedelta(days=1), *ends]
+    balances = ar_balances(items_out, allocs, dates, by).reindex(groups).to_numpy()
+    sales = invoiced.to_numpy().reshape(len(groups), len(months))
+    current = _current_ar(items_out, allocs, by, ends, groups)
+    value = cei(balances[:, :-1], sales, 1, balances[:, 1:], current)
+    return np.asarray(value, dtype="float64").reshape(-1)
+
+
+def _changes(frame, by):
+    grouped = frame.groupby(level=by)
+    out = {}
+    for column in SERIES_COLUMNS:
+        for suffix, lag in (("mom", MOM_LAG), ("yoy", YOY_LAG)):
+            before = grouped[column].shift(lag)
+            if column in AMOUNT_COLUMNS:
+                out[f"{column}_{suffix}"] = ratio(frame[column], before, positive=True) - 1.0
+            else:
+                out[f"{column}_{suffix}"] = frame[column] - before
+    for column in AMOUNT_COLUMNS:
+        window = [grouped[column].shift(lag) for lag in range(1, ROLLING_MONTHS)]
+        out[f"{column}_roll{ROLLING_MONTHS}"] = sum(window, frame[column])
+    return pd.DataFrame(out, index=frame.index)
+
+
+def series_columns():
+    """Column names of :func:`monthly_series`, in order."""
+    changes = [f"{c}_{s}" for c in SERIES_COLUMNS for s in ("mom", "yoy")]
+    rolling = [f"{c}_roll{ROLLING_MONTHS}" for c in AMOUNT_COLUMNS]
+    return [*SERIES_COLUMNS, *changes, *rolling]
+
+
+def monthly_series(items_out, allocs, as_of, months=TREND_MONTHS, by="partner_id"):
+    """Monthly series of every group over the complete months of :func:`series_months`.
+
+    metrics.md section 6 ("Trend").  ``items_out``: :func:`settle` output at as_of;
+    ``allocs``: classified allocations cut at as_of.  Index (``by``, ``month``: month
+    start), one row per group of items_out and month.  Columns:
+
+    - ``invoiced``: net sales of the month (out_invoice minus out_refund balances by
+      invoice_date, tax included, as section 3);
+    - ``collected``: cash allocations (section 0 kind ``cash`` only) on positive
+      non-payment items, by pay_date;
+    - ``collection_rate``: section 3's due cohort rate of the month measured at its
+      end: cash on the out_invoice items due in the month with max_date <= month end,
+      over their booked amount minus credit notes with max_date <= month end;
+    - ``wadp``, ``wadl``: section 2 over the cash observations paid in the month;
+    - ``cei``: section 3 with N = 1: Beg = AR at the previous month end, S =
+      ``invoiced``, EndTotal = AR at the month end, EndCurrent = open positive
+      residuals not yet due at the month end;
+    - ``<column>_mom``/``<column>_yoy``: change against 1 and 12 months before,
+      relative (``x / before - 1``, NaN when before <= 0) for the amounts, a difference
+      for rates and days; ``invoiced_roll3``, ``collected_roll3``: sum of the month and
+      the two before (NaN for the first two months).
+
+    Amounts of a month without activity are 0; rates and days are NaN (never 0).
+    """
+    as_of = as_timestamp(as_of)
+    month_index = pd.DatetimeIndex(series_months(as_of, months), name="month")
+    index = pd.MultiIndex.from_product([group_index(items_out, by), month_index])
+    sales = items_out.loc[items_out["move_type"].isin(SALES_MOVE_TYPES)]
+    frame = pd.DataFrame(index=index)
+    frame["invoiced"] = _table(sales, by, _month(sales["invoice_date"]), sales["balance"], index)
+    frame["collected"] = _collected(items_out, allocs, by, index)
+    frame["collection_rate"] = _collection_rate(items_out, allocs, by, index)
+    for column, values in _payment_days(items_out, allocs, as_of, by, index).items():
+        frame[column] = values
+    frame["cei"] = _monthly_cei(items_out, allocs, by, index, frame["invoiced"])
+    return pd.concat([frame, _changes(frame, by)], axis=1)[series_columns()]
+
+
+def series_matrix(series, column):
+    """One column of :func:`monthly_series` as a (groups x months) frame."""
+    return series[column].unstack("month")
+
+
+def ols_slope(values):
+    """OLS slope per row of a 2-D array against 0, 1, 2, ... (NaN entries left out).
+
+    ``slope = (n*sum(t*y) - sum(t)*sum(y)) / (n*sum(t^2) - sum(t)^2)``; NaN for rows
+    with fewer than 2 values.
+    """
+    y = np.atleast_2d(np.asarray(values, dtype="float64"))
+    present = ~np.isnan(y)
+    t = np.where(present, np.arange(y.shape[1], dtype="float64"), 0.0)
+    y = np.where(present, y, 0.0)
+    n = present.sum(axis=1)
+    num = n * (t * y).sum(axis=1) - t.sum(axis=1) * y.sum(axis=1)
+    den = n * (t * t).sum(axis=1) - t.sum(axis=1) ** 2
+    return ratio(num, den, positive=True)
+
+
+def trend_slopes(series, columns=SERIES_COLUMNS, months=TREND_SLOPE_MONTHS):
+    """OLS slope per month of each figure over the last ``months`` months, per group.
+
+    ``series``: :func:`monthly_series` output.  Columns ``<column>_slope`` (amount or
+    rate per month); NaN with fewer than 2 defined months.
+    """
+    out = {}
+    for column in columns:
+        matrix = series_matrix(series, column).iloc[:, -months:]
+        out[f"{column}_slope"] = pd.Series(ols_slope(matrix.to_numpy()), index=matrix.index)
+    return pd.DataFrame(out)
