@@ -26,6 +26,7 @@
         "reports/ar_reports.xml",
         "reports/report_aged_receivables_templates.xml",
         "reports/report_credit_statement_templates.xml",
+        "reports/report_customer_contribution_templates.xml",
     ],
     "post_init_hook": "post_init_hook",
     "installable": True,

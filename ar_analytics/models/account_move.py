@@ -149,6 +149,14 @@ class AccountMove(models.Model):
             ],
         )
 
+    def action_ar_refresh(self):
+        """Recompute the receivables figures of these documents' customers (their companies)."""
+        for company, moves in self.grouped("company_id").items():
+            self.env["ar.refresh"]._refresh(
+                company, partner_ids=set(moves.commercial_partner_id.ids)
+            )
+        return True
+
     def _ar_mark_dirty(self):
         self.env["ar.refresh"]._mark_dirty(
             {(move.company_id.id, move.commercial_partner_id.id) for move in self}

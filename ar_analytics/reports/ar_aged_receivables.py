@@ -93,7 +93,9 @@ class ReportAgedReceivables(models.AbstractModel):
             "company": company,
             "currency": company.currency_id,
             "as_of": as_of,
-            "basis": dict(self.env["ar.aging.report.wizard"]._fields["basis"].selection)[basis],
+            "basis": dict(
+                self.env["ar.aging.report.wizard"]._fields["basis"]._description_selection(self.env)
+            )[basis],
             "columns": columns,
             "rows": rows,
             "totals": totals,

@@ -101,3 +101,80 @@ class TestCreditStatement(VectorCase):
             ._render_qweb_pdf("ar_analytics.action_report_credit_statement", self.customer.ids)
         )
         self.assertTrue(pdf.startswith(b"%PDF"))
+
+
+@tagged("post_install", "-at_install")
+class TestContributionReport(VectorCase):
+    def test_pareto_order_shares_and_chart(self):
+        big = self.env["res.partner"].create({"name": "Big Buyer"})
+        self._invoice(big, "2024-03-01", 4500)
+        self._refresh("2024-03-31")
+        data = self.env["report.ar_analytics.report_customer_contribution"]._contribution_data(
+            self.env.company
+        )
+        names = [row["stat"].partner_id.name for row in data["rows"]]
+        self.assertEqual(names[:2], ["Big Buyer", "Vector Customer"])
+        self.assertAlmostEqual(data["rows"][0]["share"], 0.75)
+        self.assertAlmostEqual(data["rows"][1]["cumulative"], 1.0)
+        self.assertIn("<svg", data["chart"])
+        self.assertIn("polyline", data["chart"])
+        html, _kind = self.env["ir.actions.report"]._render_qweb_html(
+            "ar_analytics.action_report_customer_contribution",
+            None,
+            data={"company_id": self.env.company.id},
+        )
+        html = html.decode()
+        self.assertIn("Customer contribution", html)
+        self.assertIn("4,500.00", html)
+        self.assertIn("75.0 %", html)
+
+    def test_server_actions_print_and_recompute(self):
+        # (without a document layout, Odoo first opens its layout configurator)
+        self.env.company.external_report_layout_id = self.env.ref("web.external_layout_standard")
+        action = self.env.ref("ar_analytics.action_server_partner_print_aging")
+        result = action.with_context(
+            active_model="res.partner", active_ids=self.customer.ids, active_id=self.customer.id
+        ).run()
+        self.assertEqual(result["type"], "ir.actions.report")
+        self.assertEqual(result["report_name"], "ar_analytics.report_aged_receivables")
+        recompute = self.env.ref("ar_analytics.account_move_action_ar_refresh")
+        recompute.with_context(
+            active_model="account.move", active_ids=self.inv_a.ids, active_id=self.inv_a.id
+        ).run()
+        self.assertTrue(self._stat(self.customer))
+        contribution = self.env.ref("ar_analytics.action_server_customer_contribution").run()
+        self.assertEqual(contribution["report_name"], "ar_analytics.report_customer_contribution")
+
+
+@tagged("post_install", "-at_install")
+class TestChineseTranslation(VectorCase):
+    """The zh_CN translation is complete enough to print and to refuse in Chinese."""
+
+    def test_reports_and_messages_in_chinese(self):
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(["ar_analytics"], ["zh_CN"])
+        self.customer.lang = "zh_CN"
+        env = self.env(context=dict(self.env.context, lang="zh_CN"))
+        html, _kind = env["ir.actions.report"]._render_qweb_html(
+            "ar_analytics.action_report_aged_receivables",
+            None,
+            data={
+                "as_of": "2024-02-20",
+                "company_id": self.env.company.id,
+                "bucket_limits": "0, 30",
+                "basis": "due",
+            },
+        )
+        html = html.decode()
+        self.assertIn("应收账款账龄", html)
+        self.assertIn("未到期", html)
+        self.assertIn("到期日", html, "the basis, a selection label")
+        statement, _kind = env["ir.actions.report"]._render_qweb_html(
+            "ar_analytics.action_report_credit_statement",
+            self.customer.ids,
+            data={"as_of": "2024-03-01"},
+        )
+        self.assertIn("对账单", statement.decode())
+        with self.assertRaises(UserError) as caught:
+            env["ar.aging.report.wizard"].create({"bucket_limits": "30, 10"})._options()
+        self.assertNotIn("Bucket limits", str(caught.exception))
