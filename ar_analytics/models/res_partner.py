@@ -90,6 +90,122 @@ class ResPartner(models.Model):
         "Window (days)", compute="_compute_ar_current", compute_sudo=True
     )
 
+    ar_aging_ids = fields.One2many(
+        "ar.customer.aging", "partner_id", "Aging", domain=lambda self: self._ar_company_domain()
+    )
+    ar_exposure = fields.Monetary(
+        "Credit exposure",
+        compute="_compute_ar_exposure",
+        currency_field="ar_company_currency_id",
+        help="Open receivables + confirmed orders not invoiced, in the current company: the "
+        "amount the credit limit is checked against.",
+    )
+    ar_limit_use = fields.Float("Credit limit used", compute="_compute_ar_exposure")
+    ar_company_currency_id = fields.Many2one(
+        "res.currency", compute="_compute_ar_exposure", string="Company currency"
+    )
+    ar_order_verdict = fields.Html(
+        "Credit rules for new orders",
+        compute="_compute_ar_order_verdict",
+        compute_sudo=True,
+        sanitize=False,
+        help="What the current company's credit rules say about a new order for this customer.",
+    )
+    ar_history_count = fields.Integer(compute="_compute_ar_counts", compute_sudo=True)
+    ar_open_item_count = fields.Integer(compute="_compute_ar_counts", compute_sudo=True)
+
+    def _ar_company_domain(self):
+        return [("company_id", "=", self.env.company.id)]
+
+    @api.depends_context("company")
+    def _compute_ar_exposure(self):
+        company = self.env.company
+        for partner in self:
+            commercial = partner.commercial_partner_id.sudo().with_company(company)
+            exposure = commercial.credit + commercial.credit_to_invoice
+            limit = commercial.credit_limit if company.account_use_credit_limit else 0.0
+            partner.ar_company_currency_id = company.currency_id
+            partner.ar_exposure = exposure
+            partner.ar_limit_use = exposure / limit if limit > 0 else 0.0
+
+    @api.depends_context("company")
+    def _compute_ar_order_verdict(self):
+        """Any new order (one cent) under the current company's credit rules."""
+        self.ar_order_verdict = False
+        company = self.env.company
+        if not company._ar_credit_rules_on():
+            return
+        rules = self.env["ar.credit.rules"]
+        customers = self.filtered("id")
+        requests = [
+            {"key": partner.id, "partner": partner, "amount": company.currency_id.rounding}
+            for partner in customers
+        ]
+        verdicts = rules._evaluate(company, requests)
+        for partner in customers:
+            _facts, findings = verdicts[partner.id]
+            if findings:
+                partner.ar_order_verdict = rules._message(
+                    company, self.env._("A new order"), partner, findings, html=True
+                )
+
+    @api.depends_context("company")
+    def _compute_ar_counts(self):
+        company = self.env.company
+        commercial = self.commercial_partner_id
+        history = dict(
+            self.env["ar.score.history"]._read_group(
+                [("partner_id", "in", commercial.ids), ("company_id", "=", company.id)],
+                ["partner_id"],
+                ["__count"],
+            )
+        )
+        items = dict(
+            self.env["account.move"]._read_group(
+                self._ar_open_items_domain(company)
+                + [("commercial_partner_id", "in", commercial.ids)],
+                ["commercial_partner_id"],
+                ["__count"],
+            )
+        )
+        for partner in self:
+            partner.ar_history_count = history.get(partner.commercial_partner_id, 0)
+            partner.ar_open_item_count = items.get(partner.commercial_partner_id, 0)
+
+    @api.model
+    def _ar_open_items_domain(self, company):
+        return [
+            ("company_id", "=", company.id),
+            ("state", "=", "posted"),
+            ("move_type", "in", ("out_invoice", "out_refund")),
+            ("payment_state", "in", ("not_paid", "partial")),
+        ]
+
+    def action_ar_open_items(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Open items"),
+            "res_model": "account.move",
+            "view_mode": "list,form",
+            "domain": self._ar_open_items_domain(self.env.company)
+            + [("commercial_partner_id", "=", self.commercial_partner_id.id)],
+            "context": {"create": False},
+        }
+
+    def action_ar_score_history(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Score history"),
+            "res_model": "ar.score.history",
+            "view_mode": "list,graph",
+            "domain": [
+                ("partner_id", "=", self.commercial_partner_id.id),
+                ("company_id", "=", self.env.company.id),
+            ],
+        }
+
     @api.depends("ar_stat_ids")
     @api.depends_context("company")
     def _compute_ar_current(self):

@@ -1,0 +1,49 @@
+"""Every view and window action of the addon loads (issue 6), for an accountant and a
+salesperson."""
+
+from odoo.tests import TransactionCase, new_test_user, tagged
+
+
+@tagged("post_install", "-at_install")
+class TestViews(TransactionCase):
+    def _records(self, model):
+        data = self.env["ir.model.data"].search(
+            [("module", "=", "ar_analytics"), ("model", "=", model)]
+        )
+        return self.env[model].browse(data.mapped("res_id")).exists()
+
+    def test_every_view_loads(self):
+        views = self._records("ir.ui.view").filtered(lambda v: v.type != "qweb")
+        self.assertGreater(len(views), 15)
+        for view in views:
+            root = view
+            while root.inherit_id and root.mode != "primary":
+                root = root.inherit_id
+            with self.subTest(view=view.xml_id):
+                result = self.env[view.model].get_views([(root.id, root.type)])
+                self.assertIn(view.model, result["models"])
+
+    def test_every_window_action_loads(self):
+        actions = self._records("ir.actions.act_window")
+        self.assertGreater(len(actions), 5)
+        for action in actions:
+            with self.subTest(action=action.xml_id):
+                modes = [(False, mode) for mode in action.view_mode.split(",")]
+                result = self.env[action.res_model].get_views(modes, {"action_id": action.id})
+                self.assertEqual(set(result["views"]), {mode for _id, mode in modes})
+
+    def test_forms_for_roles(self):
+        salesperson = new_test_user(
+            self.env, login="ar_views_sales", groups="sales_team.group_sale_salesman"
+        )
+        accountant = new_test_user(
+            self.env, login="ar_views_accountant", groups="account.group_account_invoice"
+        )
+        partner = self.env["res.partner"].create({"name": "Viewed customer"})
+        for user in (salesperson, accountant):
+            with self.subTest(user=user.login):
+                views = self.env["res.partner"].with_user(user).get_views([(False, "form")])
+                arch = views["views"]["form"]["arch"]
+                self.assertIn("ar_credit_grade", arch)
+                self.assertEqual("ar_exposure" in arch, user == accountant)
+                partner.with_user(user).read(["ar_credit_grade", "ar_tier", "ar_order_verdict"])
