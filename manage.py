@@ -29,6 +29,23 @@ TEST_DEPS = {"pytest_odoo": "pytest-odoo", "ruff": "ruff", "pylint_odoo": "pylin
 DEMO_DB = "ar_demo"
 TEST_DB = "ar_analytics_test"
 MODULES = "account,sale,ar_analytics"
+#: Excel exports, installed with the addon when OCA's report_xlsx is available
+XLSX_ADDON = "ar_analytics_xlsx"
+
+
+def report_xlsx_available():
+    """OCA's report_xlsx is installed where Odoo finds addons without a path (its wheel)."""
+    import odoo.addons
+
+    if importlib.util.find_spec("xlsxwriter") is None:
+        return False
+    paths = (Path(p) / "report_xlsx" / "__manifest__.py" for p in odoo.addons.__path__)
+    return any(path.is_file() for path in paths)
+
+
+def our_addons():
+    """The addons of this repository to install and test here."""
+    return [ADDON, *([XLSX_ADDON] if report_xlsx_available() else [])]
 
 
 class Missing(Exception):
@@ -182,7 +199,7 @@ def install_db(name, modules=MODULES):
         "(takes a minute or two)"
     )
     started = time.time()
-    upgrade = ["-u", ADDON] if existing else []
+    upgrade = ["-u", ",".join(our_addons())] if existing else []
     done = subprocess.run(
         odoo_cli("-d", name, "-i", modules, *upgrade, "--stop-after-init", "--log-level=warn"),
         check=False,
@@ -212,7 +229,7 @@ def demo(args):
     if args.recreate and db_exists(args.db):
         say(f"- dropping database {args.db}")
         drop_db(args.db)
-    install_db(args.db)
+    install_db(args.db, ",".join([MODULES, *our_addons()[1:]]))
     with odoo_env(args.db) as env:
         # importable once the registry has set Odoo's addons path up
         from odoo.addons.ar_analytics.generator.book import build_book, loaded_book
@@ -340,7 +357,14 @@ def lint():
         return 1
     say("- lint: pylint-odoo")
     return subprocess.run(
-        [sys.executable, "-m", "pylint", f"--rcfile={ROOT / '.pylintrc'}", str(ROOT / ADDON)],
+        [
+            sys.executable,
+            "-m",
+            "pylint",
+            f"--rcfile={ROOT / '.pylintrc'}",
+            str(ROOT / ADDON),
+            str(ROOT / XLSX_ADDON),
+        ],
         check=False,
     ).returncode
 
@@ -353,12 +377,12 @@ def test(args):
     if not args.keep_db or not db_exists(args.db):
         if db_exists(args.db):
             drop_db(args.db)
-        install_db(args.db, ADDON)
+        install_db(args.db, ",".join(our_addons()))
     # paths given after -- replace the default ones (the whole suite)
     paths = (
         []
         if any(not a.startswith("-") for a in args.pytest)
-        else [str(ROOT / "tests"), str(ROOT / ADDON / "tests")]
+        else [str(ROOT / "tests"), *(str(ROOT / addon / "tests") for addon in our_addons())]
     )
     command = [
         sys.executable,

@@ -1,0 +1,2 @@
+from . import reports
+from . import wizards
