@@ -111,8 +111,12 @@ class ResPartner(models.Model):
         sanitize=False,
         help="What the current company's credit rules say about a new order for this customer.",
     )
-    ar_history_count = fields.Integer(compute="_compute_ar_counts", compute_sudo=True)
-    ar_open_item_count = fields.Integer(compute="_compute_ar_counts", compute_sudo=True)
+    ar_history_count = fields.Integer(
+        "Score history entries", compute="_compute_ar_counts", compute_sudo=True
+    )
+    ar_open_item_count = fields.Integer(
+        "Open invoices", compute="_compute_ar_counts", compute_sudo=True
+    )
 
     def _ar_company_domain(self):
         return [("company_id", "=", self.env.company.id)]

@@ -1,7 +1,13 @@
 """Every view and window action of the addon loads (issue 6), for an accountant and a
 salesperson."""
 
+import io
+from pathlib import Path
+
+import polib
+
 from odoo.tests import TransactionCase, new_test_user, tagged
+from odoo.tools.translate import trans_export
 
 
 @tagged("post_install", "-at_install")
@@ -47,3 +53,14 @@ class TestViews(TransactionCase):
                 self.assertIn("ar_credit_grade", arch)
                 self.assertEqual("ar_exposure" in arch, user == accountant)
                 partner.with_user(user).read(["ar_credit_grade", "ar_tier", "ar_order_verdict"])
+
+
+@tagged("post_install", "-at_install")
+class TestTranslationsUpToDate(TransactionCase):
+    def test_every_term_of_the_code_is_translated_in_zh_cn(self):
+        buffer = io.BytesIO()
+        trans_export(False, ["ar_analytics"], buffer, "po", self.env)
+        live = {e.msgid for e in polib.pofile(buffer.getvalue().decode()) if e.msgid}
+        shipped = polib.pofile(str(Path(__file__).parents[1] / "i18n" / "zh_CN.po"))
+        translated = {e.msgid for e in shipped if e.msgstr}
+        self.assertFalse(sorted(live - translated)[:5], "export the .pot and translate them")
