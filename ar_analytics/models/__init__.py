@@ -17,3 +17,5 @@ from . import ar_credit_override
 from . import account_move
 from . import sale_order
 from . import payment_transaction
+from . import ar_overdue_reason
+from . import ar_overdue_analysis

@@ -1,7 +1,7 @@
 import datetime
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 
 
@@ -41,6 +41,26 @@ class AccountMove(models.Model):
         "ar.aging.bucket", "Aging bucket", compute="_compute_ar_overdue"
     )
 
+    # collection follow-up (overdue reasons, promises to pay)
+    ar_overdue_reason_id = fields.Many2one(
+        "ar.overdue.reason", "Overdue reason", tracking=True, copy=False, index="btree_not_null"
+    )
+    ar_collection_note = fields.Text("Collection note", copy=False)
+    ar_promise_date = fields.Date("Promised payment date", tracking=True, copy=False)
+    ar_promise_amount = fields.Monetary("Promised amount", copy=False)
+    ar_promise_residual = fields.Monetary(
+        "Open when promised",
+        copy=False,
+        readonly=True,
+        help="The amount due when the promise was recorded: the promise is kept once this "
+        "much less the promised amount (or nothing) is still due.",
+    )
+    ar_promise_status = fields.Selection(
+        [("pending", "Pending"), ("kept", "Kept"), ("broken", "Broken")],
+        "Promise",
+        compute="_compute_ar_promise_status",
+        help="Broken: not paid as promised within the company's grace days after the date.",
+    )
     ar_credit_override_ids = fields.One2many(
         "ar.credit.override", "move_id", "Credit overrides", readonly=True
     )
@@ -95,6 +115,51 @@ class AccountMove(models.Model):
             )
         if messages:
             raise UserError("\n\n".join(messages))
+
+    @api.depends("ar_promise_date", "ar_promise_amount", "ar_promise_residual", "amount_residual")
+    def _compute_ar_promise_status(self):
+        today = fields.Date.context_today(self)
+        for move in self:
+            if not move.ar_promise_date:
+                move.ar_promise_status = False
+                continue
+            paid_since = move.ar_promise_residual - move.amount_residual
+            kept = move.currency_id.compare_amounts(paid_since, move.ar_promise_amount) >= 0
+            deadline = move.ar_promise_date + datetime.timedelta(
+                days=move.company_id.ar_promise_grace_days
+            )
+            if kept or move.currency_id.is_zero(move.amount_residual):
+                move.ar_promise_status = "kept"
+            else:
+                move.ar_promise_status = "broken" if today > deadline else "pending"
+
+    @api.constrains("ar_promise_date", "ar_promise_amount")
+    def _check_ar_promise(self):
+        for move in self.filtered("ar_promise_date"):
+            if move.move_type != "out_invoice" or move.state != "posted":
+                raise ValidationError(
+                    self.env._("A promise to pay is recorded on a posted customer invoice.")
+                )
+            if move.ar_promise_amount <= 0:
+                raise ValidationError(self.env._("The promised amount must be positive."))
+            if (
+                move.currency_id.compare_amounts(move.ar_promise_amount, move.ar_promise_residual)
+                > 0
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "The promised amount (%(promised)s) is more than what is due (%(due)s).",
+                        promised=move.currency_id.format(move.ar_promise_amount),
+                        due=move.currency_id.format(move.ar_promise_residual),
+                    )
+                )
+
+    def write(self, vals):
+        if "ar_promise_date" in vals or "ar_promise_amount" in vals:
+            # the amount due when the promise is made: what "kept" is measured from
+            for move in self:
+                super(AccountMove, move).write({"ar_promise_residual": move.amount_residual})
+        return super().write(vals)
 
     def _ar_open_items(self):
         return self.line_ids.filtered(

@@ -123,6 +123,11 @@ class ResCompany(models.Model):
         help="Apply the same rules when posting a customer invoice, for the part of it that "
         "does not come from a confirmed sales order (those were checked at confirmation).",
     )
+    ar_promise_grace_days = fields.Integer(
+        "Promise grace days",
+        default=3,
+        help="Days after a promised payment date before an unkept promise counts as broken.",
+    )
     # backtest of the grades on the company's own data
     ar_backtest_date = fields.Date("Backtest as of", readonly=True)
     ar_backtest_customers = fields.Integer("Backtest customers", readonly=True)
@@ -213,9 +218,12 @@ class ResCompany(models.Model):
         *(f"ar_grade_{suffix}_days" for suffix in GRADE_FIELDS.values()),
         "ar_overdue_days",
         "ar_overdue_amount",
+        "ar_promise_grace_days",
     )
     def _check_ar_credit_rules(self):
         for company in self:
+            if company.ar_promise_grace_days < 0:
+                raise ValidationError(self.env._("Promise grace days must be 0 or more."))
             if (
                 min(
                     company.ar_overdue_days,

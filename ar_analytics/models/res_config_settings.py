@@ -41,6 +41,9 @@ class ResConfigSettings(models.TransientModel):
     ar_overdue_days = fields.Integer(related="company_id.ar_overdue_days", readonly=False)
     ar_overdue_amount = fields.Monetary(related="company_id.ar_overdue_amount", readonly=False)
     ar_rule_on_invoice = fields.Boolean(related="company_id.ar_rule_on_invoice", readonly=False)
+    ar_promise_grace_days = fields.Integer(
+        related="company_id.ar_promise_grace_days", readonly=False
+    )
     ar_backtest_date = fields.Date(related="company_id.ar_backtest_date")
     ar_backtest_customers = fields.Integer(related="company_id.ar_backtest_customers")
     ar_backtest_spearman = fields.Float(related="company_id.ar_backtest_spearman")
