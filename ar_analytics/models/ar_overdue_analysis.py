@@ -35,7 +35,7 @@ class ArOverdueAnalysis(models.Model):
     user_id = fields.Many2one("res.users", "Salesperson", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
     currency_id = fields.Many2one("res.currency", readonly=True)
-    reason_id = fields.Many2one("ar.overdue.reason", "Reason", readonly=True)
+    reason_id = fields.Many2one("ar.overdue.reason", "Overdue reason", readonly=True)
     amount = fields.Monetary("Overdue amount", readonly=True, aggregator="sum")
     days_overdue = fields.Integer(readonly=True, aggregator="avg")
     promise_date = fields.Date("Promised payment date", readonly=True)
