@@ -24,6 +24,8 @@ _logger = logging.getLogger(__name__)
 DIRTY_KEY = "ar_analytics.dirty"
 # above this many customers of one company, an incremental refresh refreshes the whole company
 INCREMENTAL_LIMIT = 500
+# first key of the per-company advisory lock that serialises refreshes (second key: company id)
+REFRESH_LOCK = 0x41520001
 
 ITEM_COLUMNS = [
     "item_id",
@@ -345,6 +347,12 @@ class ArRefresh(models.AbstractModel):
     def _refresh_company(self, company, as_of=None, partner_ids=None):
         """Recompute and store the figures of one company (all customers, or only
         ``partner_ids``, commercial partners). Returns the number of customer rows written."""
+        if not self._lock_company(company, wait=partner_ids is not None):
+            _logger.info(
+                "receivables figures of %s: another full refresh is running, this one is skipped",
+                company.name,
+            )
+            return 0
         as_of = as_of or self._default_as_of(company)
         started = time.perf_counter()
         result = self._compute(company, as_of, partner_ids)
@@ -373,6 +381,21 @@ class ArRefresh(models.AbstractModel):
             [field for field, _type in MOVE_FIGURES.values()] + ["ar_computed"]
         )
         return len(stat_ids)
+
+    def _lock_company(self, company, wait):
+        """Serialise the refreshes of one company: a transaction-level advisory lock, released
+        at commit or rollback (so a killed refresh never leaves it behind). A full refresh
+        skips when another one holds it (that one writes the same figures); a refresh of some
+        customers waits for it. Returns whether the lock is held."""
+        if wait:
+            self.env.execute_query(
+                SQL("SELECT pg_advisory_xact_lock(%s, %s)", REFRESH_LOCK, company.id)
+            )
+            return True
+        [(locked,)] = self.env.execute_query(
+            SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", REFRESH_LOCK, company.id)
+        )
+        return locked
 
     def _figure_columns(self, figures, as_of=None, now=None, mapping=None, flags=None):
         mapping = FIGURES if mapping is None else mapping
@@ -572,8 +595,11 @@ class ArRefresh(models.AbstractModel):
             {
                 "ar_backtest_date": then,
                 "ar_backtest_customers": result["customers"],
-                "ar_backtest_spearman": result["spearman"],
-                "ar_backtest_capture": result["capture"],
+                # undefined with too few customers: Odoo cannot store NaN
+                **{
+                    f"ar_backtest_{key}": result[key] if np.isfinite(result[key]) else False
+                    for key in ("spearman", "capture")
+                },
             }
         )
         return result
