@@ -4,6 +4,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 
+from .ar_credit_rules import FIGURE_GROUPS, REFRESH_GROUPS, VERDICT_GROUPS, check_groups
+
 
 class AccountMove(models.Model):
     _name = "account.move"
@@ -11,11 +13,17 @@ class AccountMove(models.Model):
     _ar_credit_wizard_field = "move_id"
 
     # written by the receivables refresh (ar.refresh), per invoice over its installments
-    ar_computed = fields.Boolean(readonly=True, copy=False)
+    ar_computed = fields.Boolean(readonly=True, copy=False, groups=FIGURE_GROUPS)
     ar_payment_date = fields.Date(
-        "Payment date", readonly=True, copy=False, help="Date of the last cash allocation."
+        "Payment date",
+        readonly=True,
+        copy=False,
+        help="Date of the last cash allocation.",
+        groups=FIGURE_GROUPS,
     )
-    ar_days_to_pay = fields.Integer("Days to pay", readonly=True, copy=False, aggregator="avg")
+    ar_days_to_pay = fields.Integer(
+        "Days to pay", readonly=True, copy=False, aggregator="avg", groups=FIGURE_GROUPS
+    )
     ar_days_late = fields.Integer(
         "Days late",
         readonly=True,
@@ -23,46 +31,72 @@ class AccountMove(models.Model):
         aggregator="avg",
         help="Days between the due date and the last cash allocation (negative: early); the "
         "latest installment counts.",
+        groups=FIGURE_GROUPS,
     )
     ar_paid_on_time = fields.Selection(
-        [("on_time", "On time"), ("late", "Late")], "Paid on time", readonly=True, copy=False
+        [("on_time", "On time"), ("late", "Late")],
+        "Paid on time",
+        readonly=True,
+        copy=False,
+        groups=FIGURE_GROUPS,
     )
-    ar_cash_share = fields.Float("Paid by cash", readonly=True, copy=False)
-    ar_pending_share = fields.Float("Pending bank matching", readonly=True, copy=False)
-    ar_credit_note_share = fields.Float("Settled by credit notes", readonly=True, copy=False)
-    ar_writeoff_share = fields.Float("Written off", readonly=True, copy=False)
+    ar_cash_share = fields.Float("Paid by cash", readonly=True, copy=False, groups=FIGURE_GROUPS)
+    ar_pending_share = fields.Float(
+        "Pending bank matching", readonly=True, copy=False, groups=FIGURE_GROUPS
+    )
+    ar_credit_note_share = fields.Float(
+        "Settled by credit notes", readonly=True, copy=False, groups=FIGURE_GROUPS
+    )
+    ar_writeoff_share = fields.Float("Written off", readonly=True, copy=False, groups=FIGURE_GROUPS)
     ar_days_overdue = fields.Integer(
         "Days overdue",
         compute="_compute_ar_overdue",
         search="_search_ar_days_overdue",
         help="Days past due of the oldest open installment, today.",
+        groups=FIGURE_GROUPS,
     )
     ar_aging_bucket_id = fields.Many2one(
-        "ar.aging.bucket", "Aging bucket", compute="_compute_ar_overdue"
+        "ar.aging.bucket",
+        "Aging bucket",
+        compute="_compute_ar_overdue",
+        groups=FIGURE_GROUPS,
     )
 
     # collection follow-up (overdue reasons, promises to pay)
     ar_overdue_reason_id = fields.Many2one(
-        "ar.overdue.reason", "Overdue reason", tracking=True, copy=False, index="btree_not_null"
+        "ar.overdue.reason",
+        "Overdue reason",
+        tracking=True,
+        copy=False,
+        index="btree_not_null",
+        groups=FIGURE_GROUPS,
     )
-    ar_collection_note = fields.Text("Collection note", copy=False)
-    ar_promise_date = fields.Date("Promised payment date", tracking=True, copy=False)
-    ar_promise_amount = fields.Monetary("Promised amount", copy=False)
+    ar_collection_note = fields.Text("Collection note", copy=False, groups=FIGURE_GROUPS)
+    ar_promise_date = fields.Date(
+        "Promised payment date", tracking=True, copy=False, groups=FIGURE_GROUPS
+    )
+    ar_promise_amount = fields.Monetary("Promised amount", copy=False, groups=FIGURE_GROUPS)
     ar_promise_residual = fields.Monetary(
         "Open when promised",
         copy=False,
         readonly=True,
         help="The amount due when the promise was recorded: the promise is kept once this "
         "much less the promised amount (or nothing) is still due.",
+        groups=FIGURE_GROUPS,
     )
     ar_promise_status = fields.Selection(
         [("pending", "Pending"), ("kept", "Kept"), ("broken", "Broken")],
         "Promise",
         compute="_compute_ar_promise_status",
         help="Broken: not paid as promised within the company's grace days after the date.",
+        groups=FIGURE_GROUPS,
     )
     ar_credit_override_ids = fields.One2many(
-        "ar.credit.override", "move_id", "Credit overrides", readonly=True
+        "ar.credit.override",
+        "move_id",
+        "Credit overrides",
+        readonly=True,
+        groups=VERDICT_GROUPS,
     )
 
     def _ar_credit_depends(self):
@@ -216,6 +250,11 @@ class AccountMove(models.Model):
 
     def action_ar_refresh(self):
         """Recompute the receivables figures of these documents' customers (their companies)."""
+        check_groups(
+            self.env,
+            REFRESH_GROUPS,
+            self.env._("You are not allowed to recompute receivables figures."),
+        )
         for company, moves in self.grouped("company_id").items():
             self.env["ar.refresh"]._refresh(
                 company, partner_ids=set(moves.commercial_partner_id.ids)

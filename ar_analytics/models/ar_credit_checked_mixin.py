@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from .ar_credit_rules import VERDICT_GROUPS
+
 
 class ArCreditCheckedMixin(models.AbstractModel):
     """A document the credit rules check before it commits the customer (sales order,
@@ -20,9 +22,13 @@ class ArCreditCheckedMixin(models.AbstractModel):
         compute_sudo=True,
         sanitize=False,
         help="What the company's credit rules say about this document now.",
+        groups=VERDICT_GROUPS,
     )
     ar_credit_blocked = fields.Boolean(
-        "Blocked by credit rules", compute="_compute_ar_credit_verdict", compute_sudo=True
+        "Blocked by credit rules",
+        compute="_compute_ar_credit_verdict",
+        compute_sudo=True,
+        groups=VERDICT_GROUPS,
     )
 
     @api.depends(lambda self: self._ar_credit_depends())

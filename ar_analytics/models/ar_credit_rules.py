@@ -3,11 +3,28 @@ from collections import defaultdict
 from markupsafe import Markup
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 from odoo.tools import SQL, formatLang
 
 from ..engine import credit_rules
 
 MANAGER_GROUP = "ar_analytics.group_ar_analytics_credit_manager"
+#: who reads receivables figures (scores, behaviour, aging) and prints the reports
+FIGURE_GROUPS = (
+    "account.group_account_invoice,account.group_account_readonly,"
+    "ar_analytics.group_ar_analytics_user"
+)
+#: who sees grades, tiers and credit verdicts (every internal user, salespeople included)
+VERDICT_GROUPS = "base.group_user"
+#: who may recompute stored figures (the "Recompute receivables figures" actions)
+REFRESH_GROUPS = "account.group_account_invoice,ar_analytics.group_ar_analytics_user"
+
+
+def check_groups(env, groups, message):
+    """Raise AccessError(message) unless the user (or the superuser) belongs to one of the
+    comma-separated ``groups``: for methods reachable by RPC whose ACLs do not say it."""
+    if not env.su and not env.user.has_groups(groups):
+        raise AccessError(message)
 
 
 class ArCreditRules(models.AbstractModel):

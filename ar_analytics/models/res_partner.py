@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.fields import Domain
 
+from .ar_credit_rules import FIGURE_GROUPS, REFRESH_GROUPS, VERDICT_GROUPS, check_groups
 from .ar_customer_stat import ACTIONS, GRADES, TIERS
 
 # partner field -> figure of the current company's ar.customer.stat row
@@ -22,6 +23,9 @@ def _search_current(figure):
     def search(self, operator, value):
         if operator not in ("=", "in", "<", "<=", ">", ">="):
             return NotImplemented
+        # searching on a figure reveals it: only for those who may read the field
+        name = next(name for name, column in CURRENT_FIGURES.items() if column == figure)
+        self._check_field_access(self._fields[name], "read")
         stats = (
             self.env["ar.customer.stat"]
             .sudo()
@@ -35,12 +39,15 @@ def _search_current(figure):
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
-    ar_stat_ids = fields.One2many("ar.customer.stat", "partner_id", "Receivables figures")
+    ar_stat_ids = fields.One2many(
+        "ar.customer.stat", "partner_id", "Receivables figures", groups=FIGURE_GROUPS
+    )
     ar_stat_id = fields.Many2one(
         "ar.customer.stat",
         "Receivables figures (current company)",
         compute="_compute_ar_current",
         compute_sudo=True,
+        groups=FIGURE_GROUPS,
     )
     # what a salesperson sees of the current company's figures (read with sudo)
     ar_credit_grade = fields.Selection(
@@ -49,6 +56,7 @@ class ResPartner(models.Model):
         compute="_compute_ar_current",
         compute_sudo=True,
         search=_search_current("grade"),
+        groups=VERDICT_GROUPS,
     )
     ar_credit_score = fields.Float(
         "Credit score",
@@ -56,6 +64,7 @@ class ResPartner(models.Model):
         compute_sudo=True,
         search=_search_current("credit_score"),
         digits=(5, 1),
+        groups=FIGURE_GROUPS,
     )
     ar_tier = fields.Selection(
         TIERS,
@@ -63,6 +72,7 @@ class ResPartner(models.Model):
         compute="_compute_ar_current",
         compute_sudo=True,
         search=_search_current("tier"),
+        groups=VERDICT_GROUPS,
     )
     ar_action = fields.Selection(
         ACTIONS,
@@ -70,6 +80,7 @@ class ResPartner(models.Model):
         compute="_compute_ar_current",
         compute_sudo=True,
         search=_search_current("action"),
+        groups=VERDICT_GROUPS,
     )
     ar_payment_cycle_days = fields.Float(
         "Payment cycle (days)",
@@ -77,21 +88,38 @@ class ResPartner(models.Model):
         compute_sudo=True,
         search=_search_current("payment_cycle_days"),
         digits=(16, 1),
+        groups=FIGURE_GROUPS,
     )
-    ar_grade_overridden = fields.Boolean(compute="_compute_ar_current", compute_sudo=True)
+    ar_grade_overridden = fields.Boolean(
+        compute="_compute_ar_current", compute_sudo=True, groups=VERDICT_GROUPS
+    )
     ar_score_explanation = fields.Html(
-        "Score breakdown", compute="_compute_ar_current", compute_sudo=True, sanitize=False
+        "Score breakdown",
+        compute="_compute_ar_current",
+        compute_sudo=True,
+        sanitize=False,
+        groups=FIGURE_GROUPS,
     )
     ar_figures_as_of = fields.Date(
-        "Figures as of", compute="_compute_ar_current", compute_sudo=True
+        "Figures as of",
+        compute="_compute_ar_current",
+        compute_sudo=True,
+        groups=FIGURE_GROUPS,
     )
 
     ar_window_days = fields.Integer(
-        "Window (days)", compute="_compute_ar_current", compute_sudo=True
+        "Window (days)",
+        compute="_compute_ar_current",
+        compute_sudo=True,
+        groups=FIGURE_GROUPS,
     )
 
     ar_aging_ids = fields.One2many(
-        "ar.customer.aging", "partner_id", "Aging", domain=lambda self: self._ar_company_domain()
+        "ar.customer.aging",
+        "partner_id",
+        "Aging",
+        domain=lambda self: self._ar_company_domain(),
+        groups=FIGURE_GROUPS,
     )
     ar_exposure = fields.Monetary(
         "Credit exposure",
@@ -99,10 +127,16 @@ class ResPartner(models.Model):
         currency_field="ar_company_currency_id",
         help="Open receivables + confirmed orders not invoiced, in the current company: the "
         "amount the credit limit is checked against.",
+        groups=FIGURE_GROUPS,
     )
-    ar_limit_use = fields.Float("Credit limit used", compute="_compute_ar_exposure")
+    ar_limit_use = fields.Float(
+        "Credit limit used", compute="_compute_ar_exposure", groups=FIGURE_GROUPS
+    )
     ar_company_currency_id = fields.Many2one(
-        "res.currency", compute="_compute_ar_exposure", string="Company currency"
+        "res.currency",
+        compute="_compute_ar_exposure",
+        string="Company currency",
+        groups=FIGURE_GROUPS,
     )
     ar_order_verdict = fields.Html(
         "Credit rules for new orders",
@@ -110,12 +144,19 @@ class ResPartner(models.Model):
         compute_sudo=True,
         sanitize=False,
         help="What the current company's credit rules say about a new order for this customer.",
+        groups=VERDICT_GROUPS,
     )
     ar_history_count = fields.Integer(
-        "Score history entries", compute="_compute_ar_counts", compute_sudo=True
+        "Score history entries",
+        compute="_compute_ar_counts",
+        compute_sudo=True,
+        groups=FIGURE_GROUPS,
     )
     ar_open_item_count = fields.Integer(
-        "Open invoices", compute="_compute_ar_counts", compute_sudo=True
+        "Open invoices",
+        compute="_compute_ar_counts",
+        compute_sudo=True,
+        groups=FIGURE_GROUPS,
     )
 
     def _ar_company_domain(self):
@@ -230,6 +271,11 @@ class ResPartner(models.Model):
 
     def action_ar_refresh(self):
         """Recompute the receivables figures of these customers in the allowed companies."""
+        check_groups(
+            self.env,
+            REFRESH_GROUPS,
+            self.env._("You are not allowed to recompute receivables figures."),
+        )
         partners = self.commercial_partner_id
         self.env["ar.refresh"]._refresh(self.env.companies, partner_ids=set(partners.ids))
         return True

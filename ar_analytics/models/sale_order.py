@@ -1,6 +1,6 @@
 from odoo import fields, models
 
-from .ar_credit_rules import MANAGER_GROUP
+from .ar_credit_rules import MANAGER_GROUP, VERDICT_GROUPS
 
 
 class SaleOrder(models.Model):
@@ -9,9 +9,15 @@ class SaleOrder(models.Model):
     _ar_credit_wizard_field = "order_id"
 
     ar_credit_override_ids = fields.One2many(
-        "ar.credit.override", "order_id", "Credit overrides", readonly=True
+        "ar.credit.override",
+        "order_id",
+        "Credit overrides",
+        readonly=True,
+        groups=VERDICT_GROUPS,
     )
-    ar_is_credit_manager = fields.Boolean(compute="_compute_ar_is_credit_manager")
+    ar_is_credit_manager = fields.Boolean(
+        compute="_compute_ar_is_credit_manager", groups=VERDICT_GROUPS
+    )
 
     def _ar_credit_depends(self):
         return [*super()._ar_credit_depends(), "amount_total", "currency_id"]

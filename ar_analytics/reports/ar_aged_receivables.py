@@ -6,6 +6,7 @@ from odoo.exceptions import UserError
 from odoo.tools import formatLang
 
 from ..engine import validate_buckets
+from ..models.ar_credit_rules import FIGURE_GROUPS, check_groups
 
 
 class ReportAgedReceivables(models.AbstractModel):
@@ -48,6 +49,22 @@ class ReportAgedReceivables(models.AbstractModel):
             raise UserError(str(error)) from None
 
     @api.model
+    def _check_as_of(self, as_of):
+        """The as-of date (default today); a future date is refused: the payments of the
+        days to come are not known."""
+        today = fields.Date.context_today(self)
+        as_of = fields.Date.to_date(as_of) or today
+        if as_of > today:
+            raise UserError(
+                self.env._(
+                    "The aging cannot be computed as of %(date)s, a date in the future: "
+                    "choose today or an earlier date.",
+                    date=fields.Date.to_string(as_of),
+                )
+            )
+        return as_of
+
+    @api.model
     def _partners(self, company, options, docids):
         """Customers the report is restricted to (None: every customer)."""
         domain = []
@@ -67,9 +84,12 @@ class ReportAgedReceivables(models.AbstractModel):
 
     @api.model
     def _aging_data(self, options, docids=None):
+        check_groups(
+            self.env, FIGURE_GROUPS, self.env._("You are not allowed to print receivables reports.")
+        )
         company = self.env["res.company"].browse(options.get("company_id") or self.env.company.id)
         company.check_access("read")
-        as_of = fields.Date.to_date(options.get("as_of")) or fields.Date.context_today(self)
+        as_of = self._check_as_of(options.get("as_of"))
         basis = options.get("basis") or company.ar_aging_basis
         buckets = self._parse_limits(options.get("bucket_limits"), basis)
         partners = self._partners(company, options, docids)

@@ -2,6 +2,8 @@ from markupsafe import Markup
 
 from odoo import api, models
 
+from ..models.ar_credit_rules import FIGURE_GROUPS, check_groups
+
 #: customers drawn in the Pareto chart (the rest are summed in the table only)
 CHART_CUSTOMERS = 40
 CHART_WIDTH, CHART_HEIGHT, CHART_PAD = 900.0, 260.0, 30.0
@@ -17,6 +19,9 @@ class ReportCustomerContribution(models.AbstractModel):
 
     @api.model
     def _contribution_data(self, company, stat_ids=None):
+        check_groups(
+            self.env, FIGURE_GROUPS, self.env._("You are not allowed to print receivables reports.")
+        )
         domain = [("company_id", "=", company.id), ("revenue", "!=", 0)]
         if stat_ids:
             domain.append(("id", "in", stat_ids))
