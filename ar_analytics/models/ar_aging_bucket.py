@@ -65,6 +65,17 @@ class ArAgingBucket(models.Model):
                     )
                 )
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_last_two(self):
+        for company in self.company_id:
+            remaining = self.search([("company_id", "=", company.id), ("id", "not in", self.ids)])
+            if len(remaining) < 2:
+                raise ValidationError(
+                    self.env._(
+                        "%(company)s needs at least two aging buckets.", company=company.name
+                    )
+                )
+
     @api.model
     def _default_values(self, company):
         return [

@@ -40,9 +40,9 @@ class ArAgingReportWizard(models.TransientModel):
 
     def _options(self):
         self.ensure_one()
-        self.env["report.ar_analytics.report_aged_receivables"]._parse_limits(
-            self.bucket_limits, self.basis
-        )
+        report = self.env["report.ar_analytics.report_aged_receivables"]
+        report._check_as_of(self.as_of)
+        report._parse_limits(self.bucket_limits, self.basis)
         return {
             "company_id": self.company_id.id,
             "as_of": fields.Date.to_string(self.as_of),
