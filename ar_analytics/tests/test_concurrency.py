@@ -1,0 +1,345 @@
+"""Faults and concurrency (issue 9), with real PostgreSQL connections: two refreshes of a
+company at once are serialised (a second full refresh skips, a refresh of some customers
+waits), a full refresh while other connections post invoices and reconcile payments neither
+deadlocks nor loses an update, and a refresh whose backend is killed leaves the previous
+figures intact, its lock released and the next refresh correct.
+
+These tests commit their own documents in the database's main company (other connections
+only see committed data) and delete them afterwards."""
+
+import threading
+import time
+import uuid
+from functools import partial
+
+from odoo import Command, api
+from odoo.service.model import retrying
+from odoo.sql_db import db_connect
+from odoo.tests import TransactionCase, tagged
+from odoo.tools import SQL
+
+from ..models.ar_refresh import REFRESH_LOCK
+
+TIMEOUT = 60
+
+
+def _invoice(env, partner, date, amount, post=True):
+    move = env["account.move"].create(
+        {
+            "move_type": "out_invoice",
+            "partner_id": partner.id,
+            "invoice_date": date,
+            "invoice_payment_term_id": env.ref("account.account_payment_term_30days").id,
+            "invoice_line_ids": [
+                Command.create(
+                    {"name": "Goods", "quantity": 1, "price_unit": amount, "tax_ids": []}
+                )
+            ],
+        }
+    )
+    if post:
+        move.action_post()
+    return move
+
+
+def _pay(env, moves, amount, date):
+    journal = env["account.journal"].search(
+        [("company_id", "=", moves.company_id.id), ("type", "=", "bank")], limit=1
+    )
+    wizard = (
+        env["account.payment.register"]
+        .with_context(active_model="account.move", active_ids=moves.ids)
+        .create(
+            {
+                "payment_date": date,
+                "amount": amount,
+                "journal_id": journal.id,
+                "payment_method_line_id": journal.inbound_payment_method_line_ids[:1].id,
+            }
+        )
+    )
+    return wizard._create_payments()
+
+
+@tagged("post_install", "-at_install")
+class TestRefreshConcurrency(TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.dbname = cls.env.cr.dbname
+        with cls._cursor() as env:
+            company = env.ref("base.main_company")
+            cls.company_id = company.id
+            cls.saved_last_refresh = company.ar_last_refresh
+            partner = env["res.partner"].create({"name": f"AR concurrency {uuid.uuid4().hex[:8]}"})
+            cls.partner_id = partner.id
+            quiet = env(context={"ar_skip_refresh": True})
+            partner = partner.with_env(quiet)
+            invoices = _invoice(quiet, partner, "2026-01-05", 1000) | _invoice(
+                quiet, partner, "2026-01-20", 500
+            )
+            cls.invoice_ids = invoices.ids
+            _pay(quiet, invoices[:1], 1000, "2026-02-10")
+            cls.started = env.cr.now()
+        cls.addClassCleanup(cls._drop_committed)
+
+    @classmethod
+    def _cursor(cls):
+        """An environment on a connection of its own, committed when the block ends."""
+        return _CommittedEnv(cls.dbname)
+
+    @classmethod
+    def _drop_committed(cls):
+        with cls._cursor() as env:
+            env = env(context={"ar_skip_refresh": True})
+            partner = env["res.partner"].browse(cls.partner_id)
+            payments = env["account.payment"].search([("partner_id", "=", partner.id)])
+            moves = env["account.move"].search([("partner_id", "=", partner.id)])
+            (moves | payments.move_id).line_ids.remove_move_reconcile()
+            payments.action_draft()
+            payments.unlink()
+            moves = moves.exists()
+            moves.filtered(lambda m: m.state != "draft").button_draft()
+            moves.with_context(force_delete=True).unlink()
+            env["account.payment.register"].search([("partner_id", "=", partner.id)]).unlink()
+            env["mail.message"].search(
+                [("model", "=", "res.partner"), ("res_id", "=", partner.id)]
+            ).unlink()
+            partner.unlink()
+            env["ir.cron.trigger"].search(
+                [
+                    ("cron_id", "=", env.ref("ar_analytics.ir_cron_ar_refresh_queue").id),
+                    ("create_date", ">=", cls.started),
+                ]
+            ).unlink()
+            company = env["res.company"].browse(cls.company_id)
+            env["ar.refresh"]._refresh_company(company)
+            company.ar_last_refresh = cls.saved_last_refresh
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _company(self, env):
+        return env["res.company"].browse(self.company_id)
+
+    def _stat(self, env):
+        return env["ar.customer.stat"].search(
+            [("partner_id", "=", self.partner_id), ("company_id", "=", self.company_id)]
+        )
+
+    def _expected_open(self, env):
+        """The customer's open receivables, from core's own residuals."""
+        lines = env["account.move.line"].search(
+            [
+                ("partner_id", "=", self.partner_id),
+                ("company_id", "=", self.company_id),
+                ("parent_state", "=", "posted"),
+                ("account_id.account_type", "=", "asset_receivable"),
+            ]
+        )
+        return sum(lines.mapped("amount_residual"))
+
+    def _thread(self, target):
+        errors = []
+
+        def run():
+            try:
+                target()
+            except Exception as error:  # noqa: BLE001 - reported by the test
+                errors.append(error)
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        return thread, errors
+
+    def _snapshot(self, env):
+        """Every stored figure of the company, to compare before and after."""
+        env.flush_all()
+        return env.execute_query(
+            SQL(
+                "SELECT s.*, (SELECT array_agg((a.bucket_id, a.amount) ORDER BY a.bucket_id) "
+                "FROM ar_customer_aging a WHERE a.stat_id = s.id) FROM ar_customer_stat s "
+                "WHERE s.company_id = %s ORDER BY s.id",
+                self.company_id,
+            )
+        )
+
+    # -- tests -----------------------------------------------------------------------------
+    def test_two_refreshes_are_serialised(self):
+        with self._cursor() as env:
+            # no figures yet for the customer: the first refresh writes them
+            env.execute_query(
+                SQL("DELETE FROM ar_customer_stat WHERE partner_id = %s", self.partner_id)
+            )
+        holding, release, outcome = threading.Event(), threading.Event(), {}
+
+        def first():
+            with self._cursor() as env:
+                outcome["first"] = env["ar.refresh"]._refresh_company(self._company(env))
+                holding.set()
+                release.wait(TIMEOUT)
+
+        first_thread, first_errors = self._thread(first)
+        self.assertTrue(holding.wait(TIMEOUT), first_errors)
+        try:
+            # a second full refresh does not wait and writes nothing
+            with self._cursor() as env:
+                before = self._snapshot(env)
+                started = time.monotonic()
+                self.assertEqual(env["ar.refresh"]._refresh_company(self._company(env)), 0)
+                self.assertLess(time.monotonic() - started, 5)
+                self.assertEqual(self._snapshot(env), before, "the second one wrote nothing")
+                env.cr.rollback()
+
+            # a refresh of some customers waits for the lock
+            def partial_refresh():
+                with self._cursor() as env:
+                    refresh = env["ar.refresh"]
+                    retrying(
+                        partial(
+                            refresh._refresh_company,
+                            self._company(env),
+                            partner_ids={self.partner_id},
+                        ),
+                        env,
+                    )
+                    outcome["partial_done"] = time.monotonic()
+
+            partial_thread, partial_errors = self._thread(partial_refresh)
+            time.sleep(1.5)
+            self.assertTrue(partial_thread.is_alive(), "waits while the full refresh runs")
+            released = time.monotonic()
+        finally:
+            release.set()
+        first_thread.join(TIMEOUT)
+        partial_thread.join(TIMEOUT)
+        self.assertFalse(first_thread.is_alive() or partial_thread.is_alive(), "no deadlock")
+        self.assertFalse(first_errors + partial_errors)
+        self.assertGreaterEqual(outcome["partial_done"], released)
+        self.assertGreaterEqual(outcome["first"], 1)
+        with self._cursor() as env:
+            stat = self._stat(env)
+            self.assertEqual(len(stat), 1)
+            self.assertAlmostEqual(stat.total_ar, self._expected_open(env))
+            history = env["ar.score.history"].search_count(
+                [("partner_id", "=", self.partner_id), ("date", "=", stat.as_of)]
+            )
+            self.assertLessEqual(history, 1, "never written twice")
+
+    def test_refresh_while_others_post_and_reconcile(self):
+        with self._cursor() as env:
+            # the invoices' stored figures are stale: the refresh rewrites their rows
+            env.execute_query(
+                SQL(
+                    "UPDATE account_move SET ar_computed = FALSE, ar_payment_date = NULL "
+                    "WHERE id = ANY(%s)",
+                    self.invoice_ids,
+                )
+            )
+        refreshed, outcome = threading.Event(), {}
+        poster_started = threading.Event()
+
+        def full_refresh():
+            with self._cursor() as env:
+                outcome["refresh"] = env["ar.refresh"]._refresh_company(self._company(env))
+                refreshed.set()
+                # keep the transaction open while the other connection works
+                poster_started.wait(TIMEOUT)
+                time.sleep(3.0)
+
+        def post_and_pay():
+            refreshed.wait(TIMEOUT)
+            with self._cursor() as env:
+                attempts = []
+
+                def work():
+                    attempts.append(1)
+                    poster_started.set()
+                    partner = env["res.partner"].browse(self.partner_id)
+                    invoice = _invoice(env, partner, "2026-03-01", 250)
+                    outcome["new_invoice"] = invoice.id
+                    # pays the invoice the refresh is writing figures on
+                    _pay(env, env["account.move"].browse(self.invoice_ids[1]), 500, "2026-03-05")
+
+                retrying(work, env)
+                outcome["attempts"] = len(attempts)
+
+        refresh_thread, refresh_errors = self._thread(full_refresh)
+        poster_thread, poster_errors = self._thread(post_and_pay)
+        refresh_thread.join(TIMEOUT)
+        poster_thread.join(TIMEOUT)
+        self.assertFalse(refresh_thread.is_alive() or poster_thread.is_alive(), "no deadlock")
+        self.assertFalse(refresh_errors + poster_errors)
+        with self._cursor() as env:
+            # nothing lost: the refresh's figures and the other connection's documents
+            paid = env["account.move"].browse(self.invoice_ids[1])
+            self.assertIn(paid.payment_state, ("in_payment", "paid"))
+            self.assertEqual(env["account.move"].browse(outcome["new_invoice"]).state, "posted")
+            self.assertTrue(env["account.move"].browse(self.invoice_ids[0]).ar_computed)
+            # the other connection queued the customer; the next refresh is correct
+            queued = env["ar.refresh.request"].search_count([("partner_id", "=", self.partner_id)])
+            self.assertEqual(queued, 1)
+            self.assertGreaterEqual(env["ar.refresh"]._process_queue(), 1)
+            stat = self._stat(env)
+            self.assertAlmostEqual(stat.total_ar, self._expected_open(env))
+            # paid by a payment not yet matched with the bank: pending, not cash
+            self.assertAlmostEqual(paid.ar_pending_share, 1.0)
+
+    def test_killed_refresh_leaves_previous_figures(self):
+        with self._cursor() as env:
+            env["ar.refresh"]._refresh_company(self._company(env))
+        with self._cursor() as env:
+            before = self._snapshot(env)
+            self.assertTrue(before)
+            # a change the killed refresh would have written
+            partner = env["res.partner"].browse(self.partner_id)
+            killed_invoice = _invoice(
+                env(context={"ar_skip_refresh": True}), partner, "2026-04-01", 75
+            )
+            killed_invoice_id = killed_invoice.id
+        written, outcome = threading.Event(), {}
+
+        def doomed_refresh():
+            with self._cursor() as env:
+                [(outcome["pid"],)] = env.execute_query(SQL("SELECT pg_backend_pid()"))
+                outcome["rows"] = env["ar.refresh"]._refresh_company(self._company(env))
+                env.flush_all()
+                written.set()
+                time.sleep(TIMEOUT)  # killed before it commits
+
+        thread, errors = self._thread(doomed_refresh)
+        self.assertTrue(written.wait(TIMEOUT), errors)
+        self.assertGreaterEqual(outcome["rows"], 1, "it had written new figures")
+        with self._cursor() as env:
+            [(killed,)] = env.execute_query(SQL("SELECT pg_terminate_backend(%s)", outcome["pid"]))
+            self.assertTrue(killed)
+        thread.join(TIMEOUT + 5)
+        with self._cursor() as env:
+            self.assertEqual(self._snapshot(env), before, "previous figures intact")
+            self.assertFalse(env["account.move"].browse(killed_invoice_id).ar_computed)
+            # the lock died with the backend: the next full refresh runs and is correct
+            [(free,)] = env.execute_query(
+                SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", REFRESH_LOCK, self.company_id)
+            )
+            self.assertTrue(free)
+            env.cr.rollback()
+            self.assertGreaterEqual(env["ar.refresh"]._refresh_company(self._company(env)), 1)
+            stat = self._stat(env)
+            self.assertAlmostEqual(stat.total_ar, self._expected_open(env))
+            self.assertTrue(env["account.move"].browse(killed_invoice_id).ar_computed)
+
+
+class _CommittedEnv:
+    """``with _CommittedEnv(db) as env``: a superuser environment on its own connection,
+    committed at the end of the block (rolled back on an exception)."""
+
+    def __init__(self, dbname):
+        self.cursor = db_connect(dbname).cursor()
+
+    def __enter__(self):
+        return api.Environment(self.cursor, api.SUPERUSER_ID, {})
+
+    def __exit__(self, exc_type, exc, tb):
+        try:
+            if exc_type is None:
+                self.cursor.commit()
+        finally:
+            self.cursor.close()
