@@ -9,6 +9,8 @@ GRADE_ACTIONS = [
     (credit_rules.ACTION_PREPAY, "Paid in advance"),
     (credit_rules.ACTION_OVERDUE, "Hold if past due > N days"),
 ]
+#: the company's receivables settings and backtest: internal users only (not portal)
+INTERNAL = "base.group_user"
 #: grade (None: unrated) -> field suffix of its action and days on res.company
 GRADE_FIELDS = {"A": "a", "B": "b", "C": "c", "D": "d", None: "unrated"}
 
@@ -16,7 +18,7 @@ GRADE_FIELDS = {"A": "a", "B": "b", "C": "c", "D": "d", None: "unrated"}
 def _grade_action(grade):
     action, _days = credit_rules.DEFAULT_GRADE_ACTIONS[grade]
     label = f"Grade {grade}" if grade else "Unrated"
-    return fields.Selection(GRADE_ACTIONS, label, default=action, required=True)
+    return fields.Selection(GRADE_ACTIONS, label, default=action, required=True, groups=INTERNAL)
 
 
 def _grade_days(grade):
@@ -27,19 +29,23 @@ def _grade_days(grade):
         default=days,
         help="With 'Hold if past due > N days': N, the days an item may be past due before "
         "new orders are held.",
+        groups=INTERNAL,
     )
 
 
 class ResCompany(models.Model):
     _inherit = "res.company"
 
-    ar_aging_bucket_ids = fields.One2many("ar.aging.bucket", "company_id", "Aging buckets")
+    ar_aging_bucket_ids = fields.One2many(
+        "ar.aging.bucket", "company_id", "Aging buckets", groups=INTERNAL
+    )
     ar_aging_basis = fields.Selection(
         [("due", "Due date"), ("invoice", "Invoice date")],
         "Aging basis",
         default="due",
         required=True,
         help="Age of an open item: days past its due date (standard) or since its invoice date.",
+        groups=INTERNAL,
     )
     ar_window_days = fields.Integer(
         "Analysis window (days)",
@@ -47,43 +53,65 @@ class ResCompany(models.Model):
         required=True,
         help="Payment behaviour and collection figures look at the trailing window ending on "
         "the as-of date.",
+        groups=INTERNAL,
     )
     ar_min_observations = fields.Integer(
         "Minimum observations",
         default=3,
         required=True,
         help="Fewer payment observations than this: the payment index is undefined.",
+        groups=INTERNAL,
     )
-    ar_last_refresh = fields.Datetime("Receivables figures refreshed", readonly=True)
+    ar_last_refresh = fields.Datetime(
+        "Receivables figures refreshed", readonly=True, groups=INTERNAL
+    )
     # credit score (metrics.md section 4): indicator weights and grade cut-offs
-    ar_weight_index = fields.Float("Weight: payment index", default=0.40, digits=(4, 3))
-    ar_weight_overdue = fields.Float("Weight: overdue share", default=0.20, digits=(4, 3))
-    ar_weight_age = fields.Float("Weight: oldest overdue", default=0.15, digits=(4, 3))
-    ar_weight_collection = fields.Float("Weight: collection rate", default=0.15, digits=(4, 3))
-    ar_weight_trend = fields.Float("Weight: days-late trend", default=0.10, digits=(4, 3))
+    ar_weight_index = fields.Float(
+        "Weight: payment index", default=0.40, digits=(4, 3), groups=INTERNAL
+    )
+    ar_weight_overdue = fields.Float(
+        "Weight: overdue share", default=0.20, digits=(4, 3), groups=INTERNAL
+    )
+    ar_weight_age = fields.Float(
+        "Weight: oldest overdue", default=0.15, digits=(4, 3), groups=INTERNAL
+    )
+    ar_weight_collection = fields.Float(
+        "Weight: collection rate", default=0.15, digits=(4, 3), groups=INTERNAL
+    )
+    ar_weight_trend = fields.Float(
+        "Weight: days-late trend", default=0.10, digits=(4, 3), groups=INTERNAL
+    )
     ar_score_dpd_cap = fields.Integer(
         "Oldest overdue: days for zero points",
         default=120,
         help="S3 falls linearly from 100 (nothing overdue) to 0 at this many days past due.",
+        groups=INTERNAL,
     )
     ar_score_trend_days = fields.Integer(
         "Trend: days of slowdown for zero points",
         default=30,
         help="S5 falls linearly from 100 (no slowdown) to 0 when recent days late exceed the "
         "rest of the window by this many days.",
+        groups=INTERNAL,
     )
     ar_score_recent_days = fields.Integer(
         "Trend: recent period (days)",
         default=90,
         help="Days late of this recent period are compared with the rest of the window.",
+        groups=INTERNAL,
     )
-    ar_grade_a = fields.Float("Grade A from", default=80.0, digits=(5, 2))
-    ar_grade_b = fields.Float("Grade B from", default=65.0, digits=(5, 2))
-    ar_grade_c = fields.Float("Grade C from", default=50.0, digits=(5, 2))
+    ar_grade_a = fields.Float("Grade A from", default=80.0, digits=(5, 2), groups=INTERNAL)
+    ar_grade_b = fields.Float("Grade B from", default=65.0, digits=(5, 2), groups=INTERNAL)
+    ar_grade_c = fields.Float("Grade C from", default=50.0, digits=(5, 2), groups=INTERNAL)
     # tiers (metrics.md section 5): cumulative revenue share before the customer
-    ar_tier_core = fields.Float("Core up to cumulative share", default=0.80, digits=(4, 3))
+    ar_tier_core = fields.Float(
+        "Core up to cumulative share", default=0.80, digits=(4, 3), groups=INTERNAL
+    )
     ar_tier_important = fields.Float(
-        "Important up to cumulative share", default=0.95, digits=(4, 3)
+        "Important up to cumulative share",
+        default=0.95,
+        digits=(4, 3),
+        groups=INTERNAL,
     )
     # credit rules (issue 5): each can be switched on or off
     ar_rule_limit = fields.Boolean(
@@ -91,11 +119,13 @@ class ResCompany(models.Model):
         help="Confirming an order is blocked when the customer's exposure after it (open "
         "receivables + confirmed orders not invoiced + this order) exceeds its credit limit. "
         "Uses the Sales Credit Limit setting and each customer's credit limit.",
+        groups=INTERNAL,
     )
     ar_rule_grade = fields.Boolean(
         "Apply the grade policies",
         help="What each credit grade does with a new order: allow it, require a credit "
         "manager's approval, require payment in advance, or hold it while old items are due.",
+        groups=INTERNAL,
     )
     ar_grade_a_action = _grade_action("A")
     ar_grade_a_days = _grade_days("A")
@@ -111,28 +141,36 @@ class ResCompany(models.Model):
         "Block customers with overdue items",
         help="Confirming an order is blocked while the customer has an item past due by more "
         "than the days below, or more past due in total than the amount below.",
+        groups=INTERNAL,
     )
-    ar_overdue_days = fields.Integer("Past due by more than (days)", default=60)
+    ar_overdue_days = fields.Integer("Past due by more than (days)", default=60, groups=INTERNAL)
     ar_overdue_amount = fields.Monetary(
         "Or past due in total more than",
         currency_field="currency_id",
         help="0: no amount condition, only the days count.",
+        groups=INTERNAL,
     )
     ar_rule_on_invoice = fields.Boolean(
         "Check customer invoices too",
         help="Apply the same rules when posting a customer invoice, for the part of it that "
         "does not come from a confirmed sales order (those were checked at confirmation).",
+        groups=INTERNAL,
     )
     ar_promise_grace_days = fields.Integer(
         "Promise grace days",
         default=3,
         help="Days after a promised payment date before an unkept promise counts as broken.",
+        groups=INTERNAL,
     )
     # backtest of the grades on the company's own data
-    ar_backtest_date = fields.Date("Backtest as of", readonly=True)
-    ar_backtest_customers = fields.Integer("Backtest customers", readonly=True)
-    ar_backtest_spearman = fields.Float("Rank correlation", readonly=True, digits=(4, 3))
-    ar_backtest_capture = fields.Float("Late payers graded C or D", readonly=True, digits=(4, 3))
+    ar_backtest_date = fields.Date("Backtest as of", readonly=True, groups=INTERNAL)
+    ar_backtest_customers = fields.Integer("Backtest customers", readonly=True, groups=INTERNAL)
+    ar_backtest_spearman = fields.Float(
+        "Rank correlation", readonly=True, digits=(4, 3), groups=INTERNAL
+    )
+    ar_backtest_capture = fields.Float(
+        "Late payers graded C or D", readonly=True, digits=(4, 3), groups=INTERNAL
+    )
 
     @api.constrains("ar_window_days", "ar_min_observations")
     def _check_ar_settings(self):

@@ -307,6 +307,22 @@ class TestRoles(SecurityCase):
                             role in FIELD_READERS[kind],
                         )
 
+    def test_company_settings_are_internal(self):
+        company = self.env["res.company"]
+        names = [name for name in company._fields if name.startswith("ar_")]
+        self.assertGreater(len(names), 25)
+        for role in ROLES:
+            records = company.with_user(self.users[role])
+            for name in names:
+                with self.subTest(field=name, role=role):
+                    self.assertEqual(
+                        records._has_field_access(company._fields[name], "read"),
+                        role in INTERNAL,
+                    )
+        portal = self.users["portal"]
+        with self.assertRaises(AccessError):
+            portal.company_id.with_user(portal).read(["ar_weight_index"])
+
     def test_rpc_reads_of_partner_figures(self):
         salesperson = self.customer.with_user(self.users["salesperson"])
         self.assertTrue(salesperson.read(["ar_credit_grade", "ar_tier"])[0]["ar_credit_grade"])
