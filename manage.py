@@ -263,6 +263,11 @@ def demo(args):
                 env["ar.refresh"]._backfill_history(company)
             say(f"  done in {time.time() - started:.1f} s")
     with odoo_env(args.db) as env:
+        say("- collection trend, forecast, expected cash and early-warning signals")
+        started = time.time()
+        active = env["ar.collection.run"]._run()
+        say(f"  {active} active signals in {time.time() - started:.1f} s")
+    with odoo_env(args.db) as env:
         from odoo.addons.ar_analytics.generator.credit_demo import credit_demo
 
         orders = credit_demo(env)

@@ -4,6 +4,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 
+from .ar_trend import EXPECTED_SOURCES
+
 
 class AccountMove(models.Model):
     _name = "account.move"
@@ -31,6 +33,16 @@ class AccountMove(models.Model):
     ar_pending_share = fields.Float("Pending bank matching", readonly=True, copy=False)
     ar_credit_note_share = fields.Float("Settled by credit notes", readonly=True, copy=False)
     ar_writeoff_share = fields.Float("Written off", readonly=True, copy=False)
+    ar_expected_date = fields.Date(
+        "Expected payment",
+        readonly=True,
+        copy=False,
+        help="When the open amount is expected to be paid, from the customer's own history of "
+        "days late (else its tier's, else the company's; else the due date).",
+    )
+    ar_expected_source = fields.Selection(
+        EXPECTED_SOURCES, "Expected from", readonly=True, copy=False
+    )
     ar_days_overdue = fields.Integer(
         "Days overdue",
         compute="_compute_ar_overdue",

@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.fields import Domain
 
 from .ar_customer_stat import ACTIONS, GRADES, TIERS
+from .ar_signal import SEVERITIES
 
 # partner field -> figure of the current company's ar.customer.stat row
 CURRENT_FIGURES = {
@@ -12,6 +13,7 @@ CURRENT_FIGURES = {
     "ar_payment_cycle_days": "payment_cycle_days",
     "ar_score_explanation": "score_explanation",
     "ar_figures_as_of": "as_of",
+    "ar_signal_severity": "signal_severity",
 }
 
 
@@ -84,6 +86,20 @@ class ResPartner(models.Model):
     )
     ar_figures_as_of = fields.Date(
         "Figures as of", compute="_compute_ar_current", compute_sudo=True
+    )
+
+    ar_signal_severity = fields.Selection(
+        SEVERITIES,
+        "Early warning",
+        compute="_compute_ar_current",
+        compute_sudo=True,
+        search=_search_current("signal_severity"),
+    )
+    ar_signal_ids = fields.One2many(
+        "ar.customer.signal",
+        "partner_id",
+        "Early-warning signals",
+        domain=lambda self: self._ar_company_domain(),
     )
 
     ar_window_days = fields.Integer(
