@@ -25,7 +25,13 @@ ROOT = Path(__file__).resolve().parent
 ADDON = "ar_analytics"
 ADDON_DEPS = {"pandas": "pandas", "numpy": "numpy"}
 OUTPUT = ROOT / "output"
-TEST_DEPS = {"pytest_odoo": "pytest-odoo", "ruff": "ruff", "pylint_odoo": "pylint-odoo"}
+TEST_DEPS = {
+    "pytest_odoo": "pytest-odoo",
+    "ruff": "ruff",
+    "pylint_odoo": "pylint-odoo",
+    # the test oracle of the forecasts (tests/engine/test_forecast.py)
+    "statsmodels": "statsmodels",
+}
 DEMO_DB = "ar_demo"
 TEST_DB = "ar_analytics_test"
 MODULES = "account,sale,ar_analytics"
