@@ -327,6 +327,9 @@ class ArCollectionRun(models.AbstractModel):
             ),
         ]
         months = pd.concat([part[0] for part in parts], ignore_index=True)
+        months["collections"] = months["collected"].where(
+            months["kind"] == "actual", months["forecast"]
+        )
         summaries = pd.concat([part[1] for part in parts], ignore_index=True)
         columns = {
             "scope": (_sql_values(months["scope"], "varchar"), "varchar"),
@@ -334,6 +337,7 @@ class ArCollectionRun(models.AbstractModel):
             "month": (_sql_values(months["month"], "date"), "date"),
             "kind": (_sql_values(months["kind"], "varchar"), "varchar"),
             "forecast": (_sql_values(months["forecast"], "float8"), "numeric"),
+            "collections": (_sql_values(months["collections"], "float8"), "numeric"),
         }
         for column in MONTH_COLUMNS:
             sql_type = "numeric" if column in MONEY_COLUMNS else "float8"
@@ -405,7 +409,7 @@ class ArCollectionRun(models.AbstractModel):
             rows.append(
                 (frequency, "later", len(periods), f"≥ {after:%Y-%m-%d}", after, None, cash.later)
             )
-            rows.append((frequency, "uncertain", len(periods) + 1, "?", None, None, cash.uncertain))
+            rows.append((frequency, "uncertain", len(periods) + 1, "—", None, None, cash.uncertain))
         parts = []
         for frequency, kind, sequence, label, start, end, amounts in rows:
             amounts = amounts[amounts.abs() >= 0.005]

@@ -47,6 +47,10 @@ class ArTrendMonth(models.Model):
     invoiced = _money("Invoiced", help="Net sales of the month: invoices less credit notes.")
     collected = _money("Collected", help="Cash received on the month's invoices and older ones.")
     forecast = _money("Forecast collections")
+    collections = _money(
+        "Collections (actual or forecast)",
+        help="Collected in an actual month, the forecast in a forecast month: one line to chart.",
+    )
     collection_rate = _figure(
         "Collection rate",
         digits=(16, 4),
