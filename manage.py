@@ -30,6 +30,8 @@ TEST_DEPS = {
     "ruff": "ruff",
     "pylint_odoo": "pylint-odoo",
     "hypothesis": "hypothesis",
+    # the test oracle of the forecasts (tests/engine/test_forecast.py)
+    "statsmodels": "statsmodels",
 }
 DEMO_DB = "ar_demo"
 TEST_DB = "ar_analytics_test"
@@ -267,6 +269,11 @@ def demo(args):
             for company in env["res.company"].search([("active", "=", True)]):
                 env["ar.refresh"]._backfill_history(company)
             say(f"  done in {time.time() - started:.1f} s")
+    with odoo_env(args.db) as env:
+        say("- collection trend, forecast, expected cash and early-warning signals")
+        started = time.time()
+        active = env["ar.collection.run"]._run()
+        say(f"  {active} active signals in {time.time() - started:.1f} s")
     with odoo_env(args.db) as env:
         from odoo.addons.ar_analytics.generator.credit_demo import credit_demo
 

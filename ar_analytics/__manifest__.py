@@ -16,6 +16,7 @@
         "data/ar_analytics_data.xml",
         "data/ar_overdue_reason_data.xml",
         "views/ar_customer_stat_views.xml",
+        "views/ar_trend_views.xml",
         "views/ar_aging_bucket_views.xml",
         "views/ar_overdue_reason_views.xml",
         "views/account_move_views.xml",

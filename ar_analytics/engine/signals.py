@@ -510,6 +510,8 @@ def customer_signals(
     customers = pd.DataFrame() if customers is None else customers
     wadl = pd.DataFrame() if monthly is None else series_matrix(monthly, "wadl")
     index = group_index(items_out, by).union(wadl.index).union(customers.index).rename(by)
+    if not len(index):
+        return pd.DataFrame(index=index, columns=signal_columns())
     wadl = wadl.reindex(index).to_numpy(dtype="float64")
     customers = customers.reindex(index)
     items = item_signals(items_out, as_of, since=since, buckets=buckets, thresholds=t)

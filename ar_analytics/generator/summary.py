@@ -98,4 +98,60 @@ def demo_summary(env, slowest=5):
                 f"    {name:<32} {stat.days_late:6.1f} {stat.payment_cycle_days:6.1f}"
                 f"  {_money(company, stat.total_ar):>16}"
             )
+        lines += _collection_summary(env, company)
     return lines + credit_demo_summary(env)
+
+
+def _collection_summary(env, company):
+    """Forecast and backtest of the company's collections, expected cash, signals."""
+    trend = env["ar.collection.trend"].search(
+        [("company_id", "=", company.id), ("scope", "=", "company")], limit=1
+    )
+    if not trend:
+        return []
+    model = dict(trend._fields["model"]._description_selection(env)).get(trend.model, "none")
+    params = ", ".join(
+        f"{name} {trend[name]:.2f}"
+        for name, used in (
+            ("alpha", bool(trend.model)),
+            ("beta", trend.model in ("damped_holt", "holt_winters")),
+            ("gamma", trend.model == "holt_winters"),
+            ("phi", trend.model == "damped_holt"),
+        )
+        if used
+    )
+    lines = [
+        f"  collections forecast ({trend.months} months of history): {model} ({params})",
+        (
+            f"    next month {_money(company, trend.forecast_next)}, next 6 months "
+            f"{_money(company, trend.forecast_total)}"
+        ),
+        (
+            f"    backtest: MAE {_money(company, trend.mae)}, MASE {trend.mase:.2f} "
+            f"({'beats' if trend.mase < 1 else 'does not beat'} the naive forecast), MAPE "
+            f"{trend.mape:.1f}% ({trend.mape_skipped} zero months skipped), "
+            f"{trend.n_points} points"
+        ),
+    ]
+    cash = env["ar.expected.cash"].search(
+        [("company_id", "=", company.id), ("frequency", "=", "week")]
+    )
+    amounts = {
+        kind: sum(cash.filtered(lambda c, k=kind: c.kind == k).mapped("amount"))
+        for kind in ("period", "later", "uncertain")
+    }
+    lines.append(
+        f"  expected cash-in, next 13 weeks: {_money(company, amounts['period'])}; later "
+        f"{_money(company, amounts['later'])}; uncertain {_money(company, amounts['uncertain'])}"
+    )
+    signals = env["ar.customer.signal"].search([("company_id", "=", company.id)])
+    alerts = signals.filtered(lambda s: s.severity == "alert")
+    by_signal = {}
+    for signal in alerts:
+        by_signal[signal.signal] = by_signal.get(signal.signal, 0) + 1
+    lines.append(
+        f"  early-warning signals: {len(alerts)} alerts on "
+        f"{len(alerts.partner_id)} customers, {len(signals) - len(alerts)} warnings; alerts: "
+        + ", ".join(f"{name} {count}" for name, count in sorted(by_signal.items()))
+    )
+    return lines

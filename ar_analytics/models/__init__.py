@@ -1,5 +1,7 @@
 from . import ar_aging_bucket
 from . import ar_figures_mixin
+from . import ar_signal
+from . import ar_trend
 from . import ar_customer_stat
 from . import ar_customer_aging
 from . import ar_company_stat
@@ -19,3 +21,4 @@ from . import sale_order
 from . import payment_transaction
 from . import ar_overdue_reason
 from . import ar_overdue_analysis
+from . import ar_collection_run

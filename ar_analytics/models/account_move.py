@@ -5,6 +5,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 
 from .ar_credit_rules import FIGURE_GROUPS, REFRESH_GROUPS, VERDICT_GROUPS, check_groups
+from .ar_trend import EXPECTED_SOURCES
 
 
 class AccountMove(models.Model):
@@ -48,6 +49,17 @@ class AccountMove(models.Model):
         "Settled by credit notes", readonly=True, copy=False, groups=FIGURE_GROUPS
     )
     ar_writeoff_share = fields.Float("Written off", readonly=True, copy=False, groups=FIGURE_GROUPS)
+    ar_expected_date = fields.Date(
+        "Expected payment",
+        readonly=True,
+        copy=False,
+        help="When the open amount is expected to be paid, from the customer's own history of "
+        "days late (else its tier's, else the company's; else the due date).",
+        groups=FIGURE_GROUPS,
+    )
+    ar_expected_source = fields.Selection(
+        EXPECTED_SOURCES, "Expected from", readonly=True, copy=False, groups=FIGURE_GROUPS
+    )
     ar_days_overdue = fields.Integer(
         "Days overdue",
         compute="_compute_ar_overdue",

@@ -4,6 +4,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..engine.constants import ACTION_MATRIX, GRADE_POLICIES
+from .ar_signal import SEVERITIES
 
 GRADES = [("A", "A"), ("B", "B"), ("C", "C"), ("D", "D")]
 TIERS = [("core", "Core"), ("important", "Important"), ("general", "General")]
@@ -130,6 +131,13 @@ class ArCustomerStat(models.Model):
     f_score = fields.Integer("Frequency score", readonly=True, aggregator="avg")
     m_score = fields.Integer("Monetary score", readonly=True, aggregator="avg")
     action = fields.Selection(ACTIONS, "Recommended action", readonly=True)
+    signal_severity = fields.Selection(
+        SEVERITIES,
+        "Early warning",
+        readonly=True,
+        index=True,
+        help="The worst of the customer's open signals (the daily collection job).",
+    )
     has_margin = fields.Boolean(readonly=True)
     has_trend = fields.Boolean(readonly=True)
     has_recency = fields.Boolean(readonly=True)

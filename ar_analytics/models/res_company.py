@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..engine import credit_rules
+from ..engine import credit_rules, signals
 
 GRADE_ACTIONS = [
     (credit_rules.ACTION_ALLOW, "Allow"),
@@ -162,6 +162,95 @@ class ResCompany(models.Model):
         help="Days after a promised payment date before an unkept promise counts as broken.",
         groups=INTERNAL,
     )
+    # early-warning signals (metrics.md section 7): the thresholds, and the daily job's state
+    ar_signal_due_days = fields.Integer(
+        "Due soon within (days)", default=signals.DUE_SOON_DAYS, groups=INTERNAL
+    )
+    ar_signal_bucket_days = fields.Integer(
+        "Alert on a move into a bucket from (days)",
+        default=signals.ALERT_BUCKET_DAYS,
+        help="A move into an older bucket warns; into a bucket starting at this age, it alerts.",
+        groups=INTERNAL,
+    )
+    ar_signal_jump_warn = fields.Float(
+        "Days-late jump: warning at z",
+        default=signals.JUMP_WARN_Z,
+        digits=(4, 2),
+        groups=INTERNAL,
+    )
+    ar_signal_jump_alert = fields.Float(
+        "Days-late jump: alert at z",
+        default=signals.JUMP_ALERT_Z,
+        digits=(4, 2),
+        groups=INTERNAL,
+    )
+    ar_signal_ewma_lambda = fields.Float(
+        "EWMA weight (lambda)",
+        default=signals.EWMA_LAMBDA,
+        digits=(4, 2),
+        groups=INTERNAL,
+    )
+    ar_signal_ewma_sigmas = fields.Float(
+        "EWMA limit (sigmas)",
+        default=signals.EWMA_SIGMAS,
+        digits=(4, 2),
+        groups=INTERNAL,
+    )
+    ar_signal_cusum_k = fields.Float(
+        "CUSUM slack (k)", default=signals.CUSUM_K, digits=(4, 2), groups=INTERNAL
+    )
+    ar_signal_cusum_h = fields.Float(
+        "CUSUM limit (h)", default=signals.CUSUM_H, digits=(4, 2), groups=INTERNAL
+    )
+    ar_signal_monitor_months = fields.Integer(
+        "Drift: months monitored",
+        default=signals.MONITOR_MONTHS,
+        help="EWMA and CUSUM watch these last months of days late, against the 12 before.",
+        groups=INTERNAL,
+    )
+    ar_signal_index_warn = fields.Float(
+        "Payment index drop: warning at",
+        default=signals.INDEX_DROP_WARN,
+        digits=(6, 1),
+        groups=INTERNAL,
+    )
+    ar_signal_index_alert = fields.Float(
+        "Payment index drop: alert at",
+        default=signals.INDEX_DROP_ALERT,
+        digits=(6, 1),
+        groups=INTERNAL,
+    )
+    ar_signal_overdue_rise = fields.Float(
+        "Overdue share rise in 90 days",
+        default=signals.OVERDUE_SHARE_RISE,
+        digits=(4, 2),
+        help="As a fraction: 0.20 warns when the overdue share is 20 points higher.",
+        groups=INTERNAL,
+    )
+    ar_signal_limit_warn = fields.Float(
+        "Credit limit used: warning above",
+        default=signals.UTILISATION_WARN,
+        digits=(4, 2),
+        groups=INTERNAL,
+    )
+    ar_signal_limit_alert = fields.Float(
+        "Credit limit used: alert above",
+        default=signals.UTILISATION_ALERT,
+        digits=(4, 2),
+        groups=INTERNAL,
+    )
+    ar_signal_notify = fields.Selection(
+        [
+            ("salesperson", "The customer's salesperson (else a credit manager)"),
+            ("credit_manager", "A credit manager"),
+        ],
+        "Alert activities for",
+        default="salesperson",
+        required=True,
+        groups=INTERNAL,
+    )
+    ar_signals_date = fields.Date("Signals as of", readonly=True, groups=INTERNAL)
+    ar_signals_since = fields.Date("Signals compared with", readonly=True, groups=INTERNAL)
     # backtest of the grades on the company's own data
     ar_backtest_date = fields.Date("Backtest as of", readonly=True, groups=INTERNAL)
     ar_backtest_customers = fields.Integer("Backtest customers", readonly=True, groups=INTERNAL)
@@ -276,6 +365,92 @@ class ResCompany(models.Model):
                 raise ValidationError(
                     self.env._("The past-due amount of the overdue rule cannot be negative.")
                 )
+
+    @api.constrains(
+        "ar_signal_due_days",
+        "ar_signal_bucket_days",
+        "ar_signal_jump_warn",
+        "ar_signal_jump_alert",
+        "ar_signal_ewma_lambda",
+        "ar_signal_ewma_sigmas",
+        "ar_signal_cusum_k",
+        "ar_signal_cusum_h",
+        "ar_signal_monitor_months",
+        "ar_signal_index_warn",
+        "ar_signal_index_alert",
+        "ar_signal_overdue_rise",
+        "ar_signal_limit_warn",
+        "ar_signal_limit_alert",
+    )
+    def _check_ar_signals(self):
+        for company in self:
+            if company.ar_signal_due_days < 0 or company.ar_signal_bucket_days < 1:
+                raise ValidationError(
+                    self.env._(
+                        "Signals: the due-soon days must be 0 or more and the alert bucket "
+                        "age 1 day or more."
+                    )
+                )
+            if not 0 < company.ar_signal_jump_warn <= company.ar_signal_jump_alert:
+                raise ValidationError(
+                    self.env._(
+                        "Signals: the days-late jump thresholds must be positive, the warning "
+                        "at most the alert."
+                    )
+                )
+            if not 0 < company.ar_signal_ewma_lambda <= 1:
+                raise ValidationError(self.env._("Signals: the EWMA weight must be in (0, 1]."))
+            if min(company.ar_signal_ewma_sigmas, company.ar_signal_cusum_h) <= 0 or (
+                company.ar_signal_cusum_k < 0
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "Signals: the EWMA and CUSUM limits must be positive and the CUSUM "
+                        "slack 0 or more."
+                    )
+                )
+            if not 1 <= company.ar_signal_monitor_months <= 24:
+                raise ValidationError(
+                    self.env._("Signals: the drift watches between 1 and 24 months.")
+                )
+            if not company.ar_signal_index_alert <= company.ar_signal_index_warn < 0:
+                raise ValidationError(
+                    self.env._(
+                        "Signals: the payment index drops are negative, the alert at most "
+                        "the warning."
+                    )
+                )
+            if not 0 < company.ar_signal_overdue_rise <= 1:
+                raise ValidationError(
+                    self.env._("Signals: the overdue share rise is a fraction in (0, 1].")
+                )
+            if not 0 < company.ar_signal_limit_warn <= company.ar_signal_limit_alert:
+                raise ValidationError(
+                    self.env._(
+                        "Signals: the credit limit thresholds must be positive, the warning "
+                        "at most the alert."
+                    )
+                )
+
+    def _ar_signal_thresholds(self):
+        """The company's thresholds for the engine (the others keep metrics.md's values)."""
+        self.ensure_one()
+        return signals.SignalThresholds(
+            due_soon_days=self.ar_signal_due_days,
+            alert_bucket_days=self.ar_signal_bucket_days,
+            jump_warn_z=self.ar_signal_jump_warn,
+            jump_alert_z=self.ar_signal_jump_alert,
+            ewma_lambda=self.ar_signal_ewma_lambda,
+            ewma_sigmas=self.ar_signal_ewma_sigmas,
+            cusum_k=self.ar_signal_cusum_k,
+            cusum_h=self.ar_signal_cusum_h,
+            monitor_months=self.ar_signal_monitor_months,
+            index_drop_warn=self.ar_signal_index_warn,
+            index_drop_alert=self.ar_signal_index_alert,
+            overdue_share_rise=self.ar_signal_overdue_rise,
+            utilisation_warn=self.ar_signal_limit_warn,
+            utilisation_alert=self.ar_signal_limit_alert,
+        )
 
     def _ar_credit_policy(self):
         """The company's credit rules for the engine; the limit rule also needs core's

@@ -44,6 +44,28 @@ class ResConfigSettings(models.TransientModel):
     ar_promise_grace_days = fields.Integer(
         related="company_id.ar_promise_grace_days", readonly=False
     )
+    ar_signal_due_days = fields.Integer(related="company_id.ar_signal_due_days", readonly=False)
+    ar_signal_bucket_days = fields.Integer(
+        related="company_id.ar_signal_bucket_days", readonly=False
+    )
+    ar_signal_jump_warn = fields.Float(related="company_id.ar_signal_jump_warn", readonly=False)
+    ar_signal_jump_alert = fields.Float(related="company_id.ar_signal_jump_alert", readonly=False)
+    ar_signal_ewma_lambda = fields.Float(related="company_id.ar_signal_ewma_lambda", readonly=False)
+    ar_signal_ewma_sigmas = fields.Float(related="company_id.ar_signal_ewma_sigmas", readonly=False)
+    ar_signal_cusum_k = fields.Float(related="company_id.ar_signal_cusum_k", readonly=False)
+    ar_signal_cusum_h = fields.Float(related="company_id.ar_signal_cusum_h", readonly=False)
+    ar_signal_monitor_months = fields.Integer(
+        related="company_id.ar_signal_monitor_months", readonly=False
+    )
+    ar_signal_index_warn = fields.Float(related="company_id.ar_signal_index_warn", readonly=False)
+    ar_signal_index_alert = fields.Float(related="company_id.ar_signal_index_alert", readonly=False)
+    ar_signal_overdue_rise = fields.Float(
+        related="company_id.ar_signal_overdue_rise", readonly=False
+    )
+    ar_signal_limit_warn = fields.Float(related="company_id.ar_signal_limit_warn", readonly=False)
+    ar_signal_limit_alert = fields.Float(related="company_id.ar_signal_limit_alert", readonly=False)
+    ar_signal_notify = fields.Selection(related="company_id.ar_signal_notify", readonly=False)
+    ar_signals_date = fields.Date(related="company_id.ar_signals_date")
     ar_backtest_date = fields.Date(related="company_id.ar_backtest_date")
     ar_backtest_customers = fields.Integer(related="company_id.ar_backtest_customers")
     ar_backtest_spearman = fields.Float(related="company_id.ar_backtest_spearman")
@@ -55,6 +77,14 @@ class ResConfigSettings(models.TransientModel):
         count = self.env["ar.refresh"]._refresh(self.company_id)
         return self._ar_notify(
             self.env._("Receivables figures refreshed: %(count)s customers updated.", count=count)
+        )
+
+    def action_ar_signals(self):
+        """Compute the collection trend, forecast, expected cash and signals now."""
+        self.ensure_one()
+        count = self.env["ar.collection.run"]._run(self.company_id)
+        return self._ar_notify(
+            self.env._("Trend and signals computed: %(count)s active signals.", count=count)
         )
 
     def _ar_notify(self, message):

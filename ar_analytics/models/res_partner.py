@@ -3,6 +3,7 @@ from odoo.fields import Domain
 
 from .ar_credit_rules import FIGURE_GROUPS, REFRESH_GROUPS, VERDICT_GROUPS, check_groups
 from .ar_customer_stat import ACTIONS, GRADES, TIERS
+from .ar_signal import SEVERITIES
 
 # partner field -> figure of the current company's ar.customer.stat row
 CURRENT_FIGURES = {
@@ -13,6 +14,7 @@ CURRENT_FIGURES = {
     "ar_payment_cycle_days": "payment_cycle_days",
     "ar_score_explanation": "score_explanation",
     "ar_figures_as_of": "as_of",
+    "ar_signal_severity": "signal_severity",
 }
 
 
@@ -104,6 +106,22 @@ class ResPartner(models.Model):
         "Figures as of",
         compute="_compute_ar_current",
         compute_sudo=True,
+        groups=FIGURE_GROUPS,
+    )
+
+    ar_signal_severity = fields.Selection(
+        SEVERITIES,
+        "Early warning",
+        compute="_compute_ar_current",
+        compute_sudo=True,
+        search=_search_current("signal_severity"),
+        groups=FIGURE_GROUPS,
+    )
+    ar_signal_ids = fields.One2many(
+        "ar.customer.signal",
+        "partner_id",
+        "Early-warning signals",
+        domain=lambda self: self._ar_company_domain(),
         groups=FIGURE_GROUPS,
     )
 

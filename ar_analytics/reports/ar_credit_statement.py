@@ -2,6 +2,8 @@ import datetime
 
 from odoo import api, fields, models
 
+#: months of collection trend on the internal statement
+TREND_MONTHS = 12
 RECENT_PAYMENT_DAYS = 90
 
 
@@ -15,7 +17,7 @@ class ReportCreditStatement(models.AbstractModel):
     show_internal = False
 
     @api.model
-    def _statement(self, partner, company, as_of):
+    def _statement(self, partner, company, as_of, internal=False):
         aging = self.env["report.ar_analytics.report_aged_receivables"]._aging_data(
             {"company_id": company.id, "as_of": fields.Date.to_string(as_of), "hide_zero": False},
             docids=partner.ids,
@@ -39,13 +41,36 @@ class ReportCreditStatement(models.AbstractModel):
         overdue = sum(
             item["residual"] for item in (row["items"] if row else []) if (item["days"] or 0) > 0
         )
-        return {
+        statement = {
             "partner": partner,
             "columns": aging["columns"],
             "row": row,
             "overdue": overdue,
             "payments": payments,
             "stat": stat,
+        }
+        if not internal:
+            return {**statement, "trend": [], "forecast": None, "signals": []}
+        months = self.env["ar.trend.month"].search(
+            [
+                ("partner_id", "=", partner.id),
+                ("company_id", "=", company.id),
+                ("scope", "=", "customer"),
+                ("month", "<=", as_of),
+            ],
+            order="month desc",
+            limit=TREND_MONTHS,
+        )
+        signals = self.env["ar.customer.signal"].search(
+            [("partner_id", "=", partner.id), ("company_id", "=", company.id)]
+        )
+        return {
+            **statement,
+            "trend": months.sorted("month"),
+            "forecast": self.env["ar.collection.trend"].search(
+                [("partner_id", "=", partner.id), ("company_id", "=", company.id)], limit=1
+            ),
+            "signals": signals,
         }
 
     @api.model
@@ -54,6 +79,7 @@ class ReportCreditStatement(models.AbstractModel):
         company = self.env.company
         as_of = fields.Date.to_date(data.get("as_of")) or fields.Date.context_today(self)
         partners = self.env["res.partner"].browse(docids).commercial_partner_id
+        internal = data.get("show_internal", self.show_internal)
         return {
             "doc_ids": partners.ids,
             "doc_model": "res.partner",
@@ -62,8 +88,8 @@ class ReportCreditStatement(models.AbstractModel):
             "currency": company.currency_id,
             "as_of": as_of,
             "recent_days": RECENT_PAYMENT_DAYS,
-            "show_internal": data.get("show_internal", self.show_internal),
-            "statements": {p.id: self._statement(p, company, as_of) for p in partners},
+            "show_internal": internal,
+            "statements": {p.id: self._statement(p, company, as_of, internal) for p in partners},
         }
 
 

@@ -1,3 +1,4 @@
 from . import test_book
 from . import test_figures
 from . import test_score
+from . import test_signals

@@ -39,6 +39,10 @@ ACCESS = {
     "ar.company.stat": R,
     "ar.score.history": R,
     "ar.overdue.analysis": R,
+    "ar.trend.month": R,
+    "ar.collection.trend": R,
+    "ar.expected.cash": R,
+    "ar.customer.signal": R,
     "ar.credit.override": {
         "salesperson": "r",
         "accountant": "r",
@@ -54,6 +58,7 @@ ACCESS = {
     "ar.refresh.request": {},
     "ar.credit.lock": {},
     "ar.refresh": "abstract",
+    "ar.collection.run": "abstract",
     "ar.figures.mixin": "abstract",
     "ar.credit.checked.mixin": "abstract",
     "ar.credit.rules": "abstract",
@@ -95,6 +100,8 @@ FIELDS = {
                 "ar_company_currency_id",
                 "ar_history_count",
                 "ar_open_item_count",
+                "ar_signal_severity",
+                "ar_signal_ids",
             ),
             FIGURE,
         ),
@@ -114,6 +121,8 @@ FIELDS = {
                 "ar_pending_share",
                 "ar_credit_note_share",
                 "ar_writeoff_share",
+                "ar_expected_date",
+                "ar_expected_source",
                 "ar_days_overdue",
                 "ar_aging_bucket_id",
                 "ar_overdue_reason_id",
@@ -161,6 +170,7 @@ SERVER_ACTIONS = {
     # the scheduled refreshes: run by the cron's user only
     "ar_analytics.ir_cron_ar_refresh_ir_actions_server": (),
     "ar_analytics.ir_cron_ar_refresh_queue_ir_actions_server": (),
+    "ar_analytics.ir_cron_ar_collection_ir_actions_server": (),
 }
 #: menu xmlid -> roles that see it (the addon's menus hang under Invoicing and Sales, whose
 #: own groups apply first)
@@ -176,6 +186,10 @@ MENUS = {
     "ar_analytics.ar_customer_contribution_report_menu": INVOICING,
     "ar_analytics.ar_overdue_analysis_menu": INVOICING,
     "ar_analytics.ar_credit_override_menu": INVOICING,
+    "ar_analytics.ar_collection_trend_menu": INVOICING,
+    "ar_analytics.ar_customer_signal_menu": INVOICING,
+    "ar_analytics.ar_expected_cash_menu": INVOICING,
+    "ar_analytics.ar_trend_month_menu": INVOICING,
     # Sales > Reporting: sales managers; Invoicing > Configuration > Accounting: managers
     "ar_analytics.ar_credit_override_menu_sale": (),
     "ar_analytics.ar_overdue_reason_menu": (),
@@ -192,6 +206,7 @@ METHODS = {
     ("res.config.settings", "action_ar_backtest"): ("credit_manager",),
     ("res.config.settings", "action_ar_backfill"): ("credit_manager",),
     ("res.config.settings", "action_ar_refresh"): "open",
+    ("res.config.settings", "action_ar_signals"): "open",
     ("res.config.settings", "action_ar_buckets"): "open",
     ("res.partner", "action_ar_open_items"): "open",
     ("res.partner", "action_ar_score_history"): "open",

@@ -298,3 +298,57 @@ def test_statsmodels_oracle():
     )
     holt_fit = holt.fit(smoothing_level=0.5, smoothing_trend=0.5, optimized=False)
     assert holt_fit.forecast(1)[0] == pytest.approx(17.2890625)
+
+
+def _seasonal_series(months=36, seed=7):
+    rng = np.random.default_rng(seed)
+    t = np.arange(months)
+    return 100 + 2.0 * t + 15 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 3, months)
+
+
+def test_statsmodels_oracle_damped_holt():
+    """Damped Holt with the same start state (l0 = y1, b0 = y2 - y1) and parameters gives
+    statsmodels' forecasts at every horizon."""
+    holtwinters = pytest.importorskip("statsmodels.tsa.holtwinters")
+    y = _seasonal_series(24)
+    ours = forecast.holt(y, 0.4, 0.2, phi=0.9, h=6)
+    model = holtwinters.Holt(
+        y,
+        damped_trend=True,
+        initialization_method="known",
+        initial_level=y[0],
+        initial_trend=y[1] - y[0],
+    )
+    fit = model.fit(smoothing_level=0.4, smoothing_trend=0.2, damping_trend=0.9, optimized=False)
+    np.testing.assert_allclose(ours.forecast, fit.forecast(6), rtol=1e-9)
+    assert ours.sse == pytest.approx(fit.sse, rel=1e-9)
+
+
+def test_statsmodels_oracle_holt_winters():
+    """Additive Holt-Winters with the classical start (l0 = mean of season 1, b0 = (mean of
+    season 2 - l0) / m, s_i = y_i - l0) gives statsmodels' forecasts."""
+    holtwinters = pytest.importorskip("statsmodels.tsa.holtwinters")
+    y = _seasonal_series(36)
+    m = 12
+    level = y[:m].mean()
+    slope = (y[m : 2 * m].mean() - level) / m
+    ours = forecast.holt_winters(y, 0.3, 0.1, 0.2, m=m, h=12)
+    model = holtwinters.ExponentialSmoothing(
+        y,
+        trend="add",
+        seasonal="add",
+        seasonal_periods=m,
+        initialization_method="known",
+        initial_level=level,
+        initial_trend=slope,
+        initial_seasonal=y[:m] - level,
+    )
+    fit = model.fit(
+        smoothing_level=0.3, smoothing_trend=0.1, smoothing_seasonal=0.2, optimized=False
+    )
+    np.testing.assert_allclose(ours.forecast[: m - 1], fit.forecast(m)[: m - 1], rtol=1e-9)
+    # h = m: statsmodels up to 0.15 forecasts with the seasonal factor of the season before
+    # (statsmodels issue 9538, fixed by its pull request 10230); Hyndman's formula
+    # l_T + h b_T + s_T, from statsmodels' own final states, is what we give
+    hyndman = fit.level[-1] + m * fit.trend[-1] + fit.season[-1]
+    assert ours.forecast[m - 1] == pytest.approx(hyndman, rel=1e-9)

@@ -343,3 +343,10 @@ def test_payment_index_windows(ledger):
     assert out.loc[1, "payment_index_short"] == pytest.approx(50.0)
     assert out.loc[1, "payment_index_long"] == pytest.approx(65.0)
     assert signals.index_drop(*out.loc[1]).severity == "warn"
+
+
+def test_customer_signals_of_a_book_without_items(ledger):
+    """A company without any receivable (a new company) gives an empty frame."""
+    out = signals.customer_signals(settled(ledger), AS_OF)
+    assert out.empty
+    assert list(out.columns) == signals.signal_columns()
