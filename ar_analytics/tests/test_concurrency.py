@@ -162,6 +162,24 @@ class TestRefreshConcurrency(TransactionCase):
             )
         )
 
+    def _waiting_for_lock(self):
+        """Whether a backend waits for the company's refresh lock (polled for a while)."""
+        deadline = time.monotonic() + TIMEOUT
+        while time.monotonic() < deadline:
+            with self._cursor() as env:
+                [(waiting,)] = env.execute_query(
+                    SQL(
+                        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                        "AND NOT granted AND classid = %s AND objid = %s AND objsubid = 2",
+                        REFRESH_LOCK,
+                        self.company_id,
+                    )
+                )
+            if waiting:
+                return True
+            time.sleep(0.2)
+        return False
+
     # -- tests -----------------------------------------------------------------------------
     def test_two_refreshes_are_serialised(self):
         with self._cursor() as env:
@@ -204,8 +222,8 @@ class TestRefreshConcurrency(TransactionCase):
                     outcome["partial_done"] = time.monotonic()
 
             partial_thread, partial_errors = self._thread(partial_refresh)
-            time.sleep(1.5)
-            self.assertTrue(partial_thread.is_alive(), "waits while the full refresh runs")
+            self.assertTrue(self._waiting_for_lock(), "waits while the full refresh runs")
+            self.assertTrue(partial_thread.is_alive())
             released = time.monotonic()
         finally:
             release.set()
