@@ -74,7 +74,16 @@ class ResConfigSettings(models.TransientModel):
     def action_ar_refresh(self):
         """Refresh the receivables figures of the settings' company now."""
         self.ensure_one()
-        count = self.env["ar.refresh"]._refresh(self.company_id)
+        refresh = self.env["ar.refresh"]
+        if not refresh.sudo()._lock_company(self.company_id, wait=False):
+            return self._ar_notify(
+                self.env._(
+                    "A refresh of %(company)s is already running: its figures appear when it ends.",
+                    company=self.company_id.name,
+                ),
+                kind="warning",
+            )
+        count = refresh._refresh(self.company_id)
         return self._ar_notify(
             self.env._("Receivables figures refreshed: %(count)s customers updated.", count=count)
         )
@@ -87,12 +96,12 @@ class ResConfigSettings(models.TransientModel):
             self.env._("Trend and signals computed: %(count)s active signals.", count=count)
         )
 
-    def _ar_notify(self, message):
+    def _ar_notify(self, message, kind="success"):
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
-                "type": "success",
+                "type": kind,
                 "message": message,
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },

@@ -205,6 +205,11 @@ class TestRefreshConcurrency(TransactionCase):
                 self.assertEqual(env["ar.refresh"]._refresh_company(self._company(env)), 0)
                 self.assertLess(time.monotonic() - started, 5)
                 self.assertEqual(self._snapshot(env), before, "the second one wrote nothing")
+                # "Refresh now" in the settings says so instead of "0 customers updated"
+                settings = env["res.config.settings"].create({"company_id": self.company_id})
+                notice = settings.action_ar_refresh()["params"]
+                self.assertEqual(notice["type"], "warning")
+                self.assertIn("already running", notice["message"])
                 env.cr.rollback()
 
             # a refresh of some customers waits for the lock
