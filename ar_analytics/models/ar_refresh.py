@@ -6,12 +6,14 @@ incremental refresh (posting, cancelling, resetting, reconciling, unreconciling)
 import datetime
 import logging
 import time
+from functools import partial
 
 import numpy as np
 import pandas as pd
 
 from odoo import api, fields, models
 from odoo.fields import Domain
+from odoo.service.model import retrying
 from odoo.tools import SQL
 
 from .. import engine
@@ -24,8 +26,10 @@ _logger = logging.getLogger(__name__)
 DIRTY_KEY = "ar_analytics.dirty"
 # above this many customers of one company, an incremental refresh refreshes the whole company
 INCREMENTAL_LIMIT = 500
-# first key of the per-company advisory lock that serialises refreshes (second key: company id)
+# first keys of the per-company advisory locks (second key: company id): one full refresh at
+# a time; refreshes of some customers share WRITE_LOCK, which a full refresh takes exclusively
 REFRESH_LOCK = 0x41520001
+WRITE_LOCK = 0x41520002
 
 ITEM_COLUMNS = [
     "item_id",
@@ -383,18 +387,29 @@ class ArRefresh(models.AbstractModel):
         return len(stat_ids)
 
     def _lock_company(self, company, wait):
-        """Serialise the refreshes of one company: a transaction-level advisory lock, released
-        at commit or rollback (so a killed refresh never leaves it behind). A full refresh
-        skips when another one holds it (that one writes the same figures); a refresh of some
-        customers waits for it. Returns whether the lock is held."""
+        """Serialise the refreshes of one company with transaction-level advisory locks,
+        released at commit or rollback (a killed refresh never leaves them behind).
+
+        - a full refresh (``wait`` false) skips when another full refresh holds
+          REFRESH_LOCK (that one writes the same figures), then waits for the refreshes of
+          some customers under way (WRITE_LOCK exclusive);
+        - a refresh of some customers (``wait`` true) waits while a full refresh runs, and
+          runs alongside other refreshes of some customers (WRITE_LOCK shared), such as
+          batches of one company refreshed in parallel.
+
+        Returns whether the refresh may go on."""
         if wait:
             self.env.execute_query(
-                SQL("SELECT pg_advisory_xact_lock(%s, %s)", REFRESH_LOCK, company.id)
+                SQL("SELECT pg_advisory_xact_lock_shared(%s, %s)", WRITE_LOCK, company.id)
             )
             return True
         [(locked,)] = self.env.execute_query(
             SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", REFRESH_LOCK, company.id)
         )
+        if locked:
+            self.env.execute_query(
+                SQL("SELECT pg_advisory_xact_lock(%s, %s)", WRITE_LOCK, company.id)
+            )
         return locked
 
     def _figure_columns(self, figures, as_of=None, now=None, mapping=None, flags=None):
@@ -740,7 +755,9 @@ class ArRefresh(models.AbstractModel):
     def _cron_refresh(self):
         companies = self.env["res.company"].sudo().search([("active", "=", True)])
         for n, company in enumerate(companies):
-            self.sudo()._refresh_company(company)
+            # a refresh that waited for the lock may meet rows changed meanwhile
+            # (serialization failure): retried on a fresh snapshot, like an RPC call
+            retrying(partial(self.sudo()._refresh_company, company), self.env)
             self.env["ir.cron"]._commit_progress(1, remaining=len(companies) - n - 1)
 
     # -- incremental refresh -------------------------------------------------------------------

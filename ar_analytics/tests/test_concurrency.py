@@ -18,7 +18,7 @@ from odoo.sql_db import db_connect
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import SQL
 
-from ..models.ar_refresh import REFRESH_LOCK
+from ..models.ar_refresh import REFRESH_LOCK, WRITE_LOCK
 
 TIMEOUT = 60
 
@@ -171,7 +171,7 @@ class TestRefreshConcurrency(TransactionCase):
                     SQL(
                         "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
                         "AND NOT granted AND classid = %s AND objid = %s AND objsubid = 2",
-                        REFRESH_LOCK,
+                        WRITE_LOCK,
                         self.company_id,
                     )
                 )
@@ -246,6 +246,45 @@ class TestRefreshConcurrency(TransactionCase):
                 [("partner_id", "=", self.partner_id), ("date", "=", stat.as_of)]
             )
             self.assertLessEqual(history, 1, "never written twice")
+
+    def test_partial_refreshes_run_side_by_side(self):
+        """Refreshes of some customers (the queue, batches in parallel) do not wait for each
+        other; a full refresh waits for them."""
+        holding, release, outcome = threading.Event(), threading.Event(), {}
+
+        def first():
+            with self._cursor() as env:
+                company = self._company(env)
+                env["ar.refresh"]._refresh_company(company, partner_ids={self.partner_id})
+                holding.set()
+                release.wait(TIMEOUT)
+
+        def full():
+            with self._cursor() as env:
+                # retried on a fresh snapshot if the partial refresh changed its rows (the
+                # nightly job and RPC calls retry the same way)
+                refresh = partial(env["ar.refresh"]._refresh_company, self._company(env))
+                retrying(refresh, env)
+                outcome["full_done"] = time.monotonic()
+
+        first_thread, errors = self._thread(first)
+        self.assertTrue(holding.wait(TIMEOUT), errors)
+        try:
+            with self._cursor() as env:
+                other = env["res.partner"].search([("id", "!=", self.partner_id)], limit=1)
+                started = time.monotonic()
+                env["ar.refresh"]._refresh_company(self._company(env), partner_ids=set(other.ids))
+                self.assertLess(time.monotonic() - started, 5, "did not wait for the other")
+                env.cr.rollback()
+            full_thread, full_errors = self._thread(full)
+            self.assertTrue(self._waiting_for_lock(), "the full refresh waits for it")
+            released = time.monotonic()
+        finally:
+            release.set()
+        first_thread.join(TIMEOUT)
+        full_thread.join(TIMEOUT)
+        self.assertFalse(errors + full_errors)
+        self.assertGreaterEqual(outcome["full_done"], released)
 
     def test_refresh_while_others_post_and_reconcile(self):
         with self._cursor() as env:
