@@ -1,5 +1,3 @@
-from collections import defaultdict
-
 from markupsafe import Markup
 
 from odoo import api, fields, models
@@ -59,34 +57,31 @@ class ArCreditRules(models.AbstractModel):
             .sudo()
         )
         limits = dict.fromkeys(partners.ids, 0.0)
+        locked = partners.browse()
         if policy.limit_on:
             limits = {partner.id: partner.credit_limit or 0.0 for partner in partners}
             if lock:
-                self._lock(
-                    company,
-                    partners.filtered(lambda p: limits[p.id] > 0),
-                )
-        credit = dict.fromkeys(partners.ids, 0.0)
+                locked = partners.filtered(lambda p: limits[p.id] > 0)
+        figures = self._figures(
+            company,
+            partners,
+            credit=policy.limit_on and any(limits.values()),
+            grades=policy.grade_on,
+            past_due=policy.grade_on or policy.overdue_on,
+            lock=locked,
+        )
+        credit = {pid: values[0] for pid, values in figures.items()}
+        grades = {pid: values[1] for pid, values in figures.items()}
+        past_due = {pid: values[2] for pid, values in figures.items()}
         to_invoice = dict.fromkeys(partners.ids, 0.0)
         if policy.limit_on and any(limits.values()):
-            limited = partners.filtered(lambda p: limits[p.id] > 0)
-            # never a cached exposure: an order confirmed earlier in this transaction (the
+            # core's amount, computed only for customers with something to invoice on a
+            # confirmed order (core's own condition): 0 for the others
+            limited = partners.filtered(lambda p: limits[p.id] > 0 and figures[p.id][3])
+            # never a cached amount: an order confirmed earlier in this transaction (the
             # previous order of a batch) must count
-            limited.invalidate_recordset(["credit", "credit_to_invoice"])
-            credit.update({partner.id: partner.credit for partner in limited})
+            limited.invalidate_recordset(["credit_to_invoice"])
             to_invoice.update({partner.id: partner.credit_to_invoice for partner in limited})
-        grades = {}
-        if policy.grade_on:
-            stats = (
-                self.env["ar.customer.stat"]
-                .sudo()
-                .search_fetch(
-                    [("company_id", "=", company.id), ("partner_id", "in", partners.ids)],
-                    ["partner_id", "grade"],
-                )
-            )
-            grades = {stat.partner_id.id: stat.grade or None for stat in stats}
-        past_due = self._past_due(company, partners) if policy.grade_on or policy.overdue_on else {}
         currency = company.currency_id
         result = {}
         for request in requests:
@@ -106,38 +101,96 @@ class ArCreditRules(models.AbstractModel):
         return result
 
     @api.model
-    def _past_due(self, company, partners):
-        """``{partner id: ((days past due, open amount), ...)}``: the customers' open
-        receivable items past their due date today, in company currency; one query."""
+    def _figures(self, company, partners, credit=True, grades=True, past_due=True, lock=None):
+        """``{partner id: (credit, grade, past due items, orders to invoice)}`` of the
+        commercial ``partners`` in ``company``, in one statement:
+
+        - ``credit``: core's ``res.partner.credit`` (the same lines and sum as
+          ``_credit_debit_get``: posted, unreconciled receivable lines of the partner in the
+          company and its branches), read fresh, never from a cache;
+        - ``grade``: the stored credit grade (overrides included), None when unrated;
+        - past due items: ``((days past due, open amount), ...)`` of the open receivable
+          items due before today, in company currency;
+        - orders to invoice: whether a confirmed order of the company invoiced to the
+          customer has a line with an untaxed amount to invoice (the orders core's
+          ``credit_to_invoice`` adds up).
+
+        The customers ``lock`` are serialised first, in the same statement (:meth:`_lock`).
+        """
+        if not (credit or grades or past_due):
+            self._lock(company, lock)
+            return {pid: (0.0, None, (), False) for pid in partners.ids}
         today = fields.Date.context_today(self)
-        lines = self.env["account.move.line"].sudo().with_company(company)
-        query = lines._search(
+        self.env["account.move.line"].flush_model(
             [
-                ("parent_state", "=", "posted"),
-                ("account_id.account_type", "=", "asset_receivable"),
-                ("reconciled", "=", False),
-                ("amount_residual", ">", 0),
-                ("partner_id", "in", partners.ids),
-                ("company_id", "child_of", company.root_id.id),
+                "account_id",
+                "amount_residual",
+                "company_id",
+                "parent_state",
+                "partner_id",
+                "reconciled",
+                "date",
+                "date_maturity",
             ]
         )
-        due = SQL(
-            "COALESCE(%s, %s)",
-            SQL.identifier("account_move_line", "date_maturity"),
-            SQL.identifier("account_move_line", "date"),
-        )
-        query.add_where(SQL("%s < %s", due, today))
+        self.env["account.account"].flush_model(["account_type"])
+        self.env["ar.customer.stat"].flush_model(["grade", "partner_id", "company_id"])
+        self.env["sale.order"].flush_model(["company_id", "partner_invoice_id", "state"])
+        self.env["res.partner"].flush_model(["commercial_partner_id"])
+        self.env["sale.order.line"].flush_model(["order_id", "untaxed_amount_to_invoice"])
+        due = SQL("COALESCE(l.date_maturity, l.date)")
         rows = self.env.execute_query(
-            query.select(
-                SQL.identifier("account_move_line", "partner_id"),
-                SQL("%s - %s", today, due),
-                SQL.identifier("account_move_line", "amount_residual"),
+            SQL(
+                """
+            WITH %(lock)s p AS (SELECT unnest(%(partners)s::int4[]) AS id),
+            r AS (
+                SELECT l.partner_id,
+                       SUM(l.amount_residual) AS credit,
+                       ARRAY_AGG(%(today)s - %(due)s ORDER BY l.id)
+                           FILTER (WHERE l.amount_residual > 0 AND %(due)s < %(today)s) AS days,
+                       ARRAY_AGG(l.amount_residual ORDER BY l.id)
+                           FILTER (WHERE l.amount_residual > 0 AND %(due)s < %(today)s) AS open
+                  FROM account_move_line l
+                  JOIN account_account a ON a.id = l.account_id
+                 WHERE %(lines)s AND l.partner_id = ANY(%(partners)s::int4[])
+                   AND l.parent_state = 'posted' AND a.account_type = 'asset_receivable'
+                   AND l.reconciled IS NOT TRUE
+                   AND l.company_id IN (SELECT id FROM res_company WHERE parent_path LIKE %(path)s)
+                 GROUP BY l.partner_id
+            )
+            SELECT p.id, COALESCE(r.credit, 0), s.grade, r.days, r.open,
+                   %(credit)s AND EXISTS (
+                       SELECT 1
+                         FROM sale_order so
+                         JOIN res_partner ip ON ip.id = so.partner_invoice_id
+                        WHERE ip.commercial_partner_id = p.id AND so.company_id = %(company)s
+                          AND so.state = 'sale'
+                          AND EXISTS (SELECT 1 FROM sale_order_line sol
+                                       WHERE sol.order_id = so.id
+                                         AND sol.untaxed_amount_to_invoice > 0))
+              FROM p
+         LEFT JOIN r ON r.partner_id = p.id
+         LEFT JOIN ar_customer_stat s ON s.partner_id = p.id AND s.company_id = %(company)s
+            """,
+                partners=partners.ids,
+                today=today,
+                due=due,
+                lines=SQL("TRUE") if credit or past_due else SQL("FALSE"),
+                path=f"{company.root_id.parent_path}%",
+                company=company.id,
+                credit=bool(credit),
+                lock=SQL("lock AS (%s),", self._lock_sql(company, lock)) if lock else SQL(),
             )
         )
-        items = defaultdict(list)
-        for partner_id, days, amount in rows:
-            items[partner_id].append((days, amount))
-        return {partner_id: tuple(values) for partner_id, values in items.items()}
+        return {
+            pid: (
+                amount if credit else 0.0,
+                (grade or None) if grades else None,
+                tuple(zip(days, amounts, strict=True)) if past_due and days else (),
+                to_invoice,
+            )
+            for pid, amount, grade, days, amounts, to_invoice in rows
+        }
 
     @api.model
     def _lock(self, company, partners):
@@ -148,18 +201,22 @@ class ArCreditRules(models.AbstractModel):
         the second transaction wait for the first, then fail with a serialization error;
         Odoo retries it with a fresh snapshot, in which the first order counts.
         """
-        if not partners:
-            return
-        self.env.execute_query(
-            SQL(
-                "INSERT INTO ar_credit_lock (company_id, partner_id, checks)"
-                " SELECT %s, partner_id, 1 FROM unnest(%s::int[]) AS partner_id"
-                " ORDER BY partner_id"
-                " ON CONFLICT (company_id, partner_id)"
-                " DO UPDATE SET checks = ar_credit_lock.checks + 1",
-                company.id,
-                sorted(partners.ids),
-            )
+        if partners:
+            self.env.execute_query(self._lock_sql(company, partners))
+
+    @api.model
+    def _lock_sql(self, company, partners):
+        """The upsert of :meth:`_lock`, also run as a data-modifying ``WITH`` of the
+        statement that reads the customers' figures (one round trip)."""
+        return SQL(
+            "INSERT INTO ar_credit_lock (company_id, partner_id, checks)"
+            " SELECT %s, partner_id, 1 FROM unnest(%s::int[]) AS partner_id"
+            " ORDER BY partner_id"
+            " ON CONFLICT (company_id, partner_id)"
+            " DO UPDATE SET checks = ar_credit_lock.checks + 1"
+            " RETURNING partner_id",
+            company.id,
+            sorted(partners.ids),
         )
 
     # wording ---------------------------------------------------------------------------
