@@ -320,4 +320,7 @@ def ar_turnover(
         balances = ar_balances(items_out, allocs, dates, by)
     sales = net_sales(items_out, window_start(as_of, window_days), as_of, by)
     mean_ar = balances[dates].mean(axis=1)
+    # a mean of cent amounts that is not a cent is float noise of balances that cancel out
+    # (its sign and size depend on the order of the sums): no balance, no turnover
+    mean_ar = mean_ar.where(mean_ar.abs() >= ZERO_TOLERANCE, 0.0)
     return pd.DataFrame({"net_sales": sales, "ar_turnover": ratio(sales, mean_ar, positive=True)})

@@ -24,6 +24,8 @@ _logger = logging.getLogger(__name__)
 DIRTY_KEY = "ar_analytics.dirty"
 # above this many customers of one company, an incremental refresh refreshes the whole company
 INCREMENTAL_LIMIT = 500
+# rows fetched at a time by the extraction
+FETCH_ROWS = 50000
 
 ITEM_COLUMNS = [
     "item_id",
@@ -74,26 +76,69 @@ def _frame(rows, columns):
     return frame
 
 
+def _query_frame(env, query, columns):
+    """The rows of ``query`` as a frame, through an SQL cursor fetched FETCH_ROWS at a time
+    and typed chunk by chunk: the rows exist as text (libpq) and Python tuples for one chunk
+    at a time, not for the whole book (the peak memory of a large refresh)."""
+    env.flush_query(query)
+    env.cr.execute(SQL("DECLARE ar_extract NO SCROLL CURSOR FOR %s", query))
+    chunks = []
+    while rows := env.execute_query(SQL("FETCH %s FROM ar_extract", FETCH_ROWS)):
+        chunks.append(_frame(rows, columns))
+    env.cr.execute(SQL("CLOSE ar_extract"))
+    if len(chunks) == 1:
+        return chunks[0]
+    return pd.concat(chunks, ignore_index=True) if chunks else _frame([], columns)
+
+
 def _sql_values(series, sql_type):
-    """A column as a Python list for an SQL array: NaN/NaT/NA become NULL."""
+    """A column as a Python list for an SQL array: NaN/NaT/NA become NULL (vectorised: a
+    refresh converts millions of values)."""
+    missing = series.isna().to_numpy()
     if sql_type == "date":
-        return [None if pd.isna(v) else v.date() for v in series]
-    if sql_type == "int4":
-        return [None if pd.isna(v) else round(v) for v in series]
-    if sql_type == "varchar":
-        return [None if pd.isna(v) else str(v) for v in series]
-    if sql_type == "bool":
-        return [None if pd.isna(v) else bool(v) for v in series]
-    return [None if pd.isna(v) else float(v) for v in series]
+        values = pd.to_datetime(series).dt.date.to_numpy(dtype=object)
+    elif sql_type == "int4":
+        numbers = series.to_numpy(dtype="float64", na_value=np.nan)
+        values = np.rint(np.where(missing, 0, numbers)).astype(np.int64).astype(object)
+    elif sql_type == "varchar":
+        values = series.astype(str).to_numpy(dtype=object)
+    elif sql_type == "bool":
+        values = series.fillna(False).astype(bool).to_numpy(dtype=object)
+    else:
+        values = series.to_numpy(dtype="float64", na_value=np.nan).astype(object)
+    values = np.array(values, dtype=object)
+    values[missing] = None
+    return values.tolist()
+
+
+def _array_text(values, sql_type):
+    """PostgreSQL's text form of an array ('{1,2,NULL}'), one Python pass per column."""
+    if sql_type in ("int4", "int8"):
+        text = ["NULL" if v is None else str(int(v)) for v in values]
+    elif sql_type in ("float8", "numeric"):
+        text = ["NULL" if v is None else repr(float(v)) for v in values]
+    elif sql_type == "bool":
+        text = ["NULL" if v is None else ("t" if v else "f") for v in values]
+    else:  # dates, timestamps, strings: quoted
+        text = [
+            "NULL" if v is None else '"%s"' % str(v).replace("\\", "\\\\").replace('"', '\\"')
+            for v in values
+        ]
+    return "{%s}" % ",".join(text)
+
+
+def _array(values, sql_type):
+    """An array parameter ``'{...}'::type[]``: one literal the server parses at once. A
+    Python list becomes ARRAY[...] with one constant per element, which PostgreSQL takes
+    seconds to plan at the hundreds of thousands of elements of a large refresh."""
+    return SQL("%s::%s[]", _array_text(values, sql_type), SQL(sql_type))
 
 
 def _unnest(columns):
     """``unnest(%s::type[], ...) AS v(name, ...)`` for {name: (values, sql type)}."""
     return SQL(
         "unnest(%s) AS v(%s)",
-        SQL(", ").join(
-            SQL("%s::%s[]", values, SQL(sql_type)) for values, sql_type in columns.values()
-        ),
+        SQL(", ").join(_array(values, sql_type) for values, sql_type in columns.values()),
         SQL(", ").join(SQL.identifier(name) for name in columns),
     )
 
@@ -103,8 +148,8 @@ def _allocation_side(as_of, side):
     other = "credit" if side == "debit" else "debit"
     return SQL(
         """
-        SELECT part.id, items.id, cp.id, %(item_amount)s, part.amount, part.max_date,
-               cp.date, cpm.move_type,
+        SELECT part.id, items.id, cp.id, %(item_amount)s::float8, part.amount::float8,
+               part.max_date, cp.date, cpm.move_type,
                (cpm.origin_payment_id IS NOT NULL OR cpm.statement_line_id IS NOT NULL),
                (pay.id IS NOT NULL AND pay.is_matched IS NOT TRUE),
                EXISTS (SELECT 1 FROM account_partial_reconcile x WHERE x.exchange_move_id = cpm.id)
@@ -145,36 +190,51 @@ class ArRefresh(models.AbstractModel):
     def _extract(self, company, as_of, partner_ids=None):
         """(items, allocs) frames of engine_contract.md for one company at as_of."""
         items_subquery = self._items_query(company, as_of, partner_ids)
+        # PostgreSQL's JIT compiles these few large queries for seconds (their estimated cost
+        # crosses jit_above_cost) to run them faster by less than that, and their sorts and
+        # hashes spill to disk with the default 4 MB of work_mem: set for the transaction,
+        # whose remaining queries are the refresh's writes
+        # (and the extraction's cursors planned for all their rows, not the first tenth)
+        self.env.execute_query(
+            SQL(
+                "SET LOCAL jit = off; SET LOCAL work_mem = '64MB'; "
+                "SET LOCAL cursor_tuple_fraction = 1"
+            )
+        )
         self.env["account.move.line"].flush_model()
         self.env["account.move"].flush_model()
         self.env["account.partial.reconcile"].flush_model()
         self.env["account.payment"].flush_model(["is_matched"])
-        items = self.env.execute_query(
+        items = _query_frame(
+            self.env,
             SQL(
                 """
             SELECT l.id, l.move_id, COALESCE(p.commercial_partner_id, l.partner_id, 0),
                    l.company_id, m.move_type,
                    (m.origin_payment_id IS NOT NULL OR m.statement_line_id IS NOT NULL),
                    l.date, COALESCE(m.invoice_date, l.date), l.date_maturity,
-                   l.balance, l.amount_currency, l.currency_id
+                   l.balance::float8, l.amount_currency::float8, l.currency_id
               FROM account_move_line l
               JOIN account_move m ON m.id = l.move_id
          LEFT JOIN res_partner p ON p.id = l.partner_id
              WHERE l.id IN %s
             """,
                 items_subquery,
-            )
+            ),
+            ITEM_COLUMNS,
         )
         # the items already fetched (record rules applied once, not re-evaluated)
-        allocs = self.env.execute_query(
+        allocs = _query_frame(
+            self.env,
             SQL(
-                "WITH items AS MATERIALIZED (SELECT unnest(%s::int4[]) AS id) %s UNION ALL %s",
-                [row[0] for row in items],
+                "WITH items AS MATERIALIZED (SELECT unnest(%s) AS id) %s UNION ALL %s",
+                _array(items["item_id"].tolist(), "int4"),
                 _allocation_side(as_of, "debit"),
                 _allocation_side(as_of, "credit"),
-            )
+            ),
+            ALLOC_COLUMNS,
         )
-        return _frame(items, ITEM_COLUMNS), _frame(allocs, ALLOC_COLUMNS)
+        return items, allocs
 
     def _extract_sales(self, company, as_of, partner_ids=None):
         """One row per product line of the company's posted customer invoices and credit notes
@@ -202,7 +262,8 @@ class ArRefresh(models.AbstractModel):
                       JOIN sale_order_line sol ON sol.id = rel.order_line_id
                      WHERE rel.invoice_line_id = l.id AND sol.purchase_price > 0)"""
             )
-        rows = self.env.execute_query(
+        sales = _query_frame(
+            self.env,
             SQL(
                 """
             WITH lines AS MATERIALIZED (
@@ -232,11 +293,8 @@ class ArRefresh(models.AbstractModel):
             """,
                 so_cost=so_cost,
                 lines=lines,
-            )
-        )
-        sales = pd.DataFrame(
-            rows,
-            columns=[
+            ),
+            [
                 "partner_id",
                 "move_id",
                 "move_type",
@@ -298,7 +356,7 @@ class ArRefresh(models.AbstractModel):
         }
 
     @api.model
-    def _compute(self, company, as_of, partner_ids=None, buckets=None, basis=None):
+    def _compute(self, company, as_of, partner_ids=None, buckets=None, basis=None, ranks=None):
         """Every figure of one company at ``as_of``, from the data as it stood then, without
         storing anything: ``figures`` (per customer: behaviour, aging, scores, contribution),
         ``totals`` (the company), ``items`` (settled items, with bucket and residual in
@@ -326,8 +384,11 @@ class ArRefresh(models.AbstractModel):
         sales = self._extract_sales(company, as_of, partner_ids)
         window = params["window_days"]
         tiers = company._ar_tier_cutoffs()
-        contribution = engine.contribution(sales, as_of, window_days=window, cutoffs=tiers)
-        rfm = engine.rfm(sales, as_of, window_days=window)
+        if ranks is None:
+            contribution = engine.contribution(sales, as_of, window_days=window, cutoffs=tiers)
+            rfm = engine.rfm(sales, as_of, window_days=window)
+        else:  # ranked among all the company's customers (a batch: _refresh_batch)
+            contribution, rfm = ranks
         figures = figures.join(scores).join(bundle["trend"]).join(contribution).join(rfm)
         figures["tier"] = figures["tier"].fillna(engine.constants.TIER_GENERAL)
         figures["action"] = engine.action_labels(figures["tier"], figures["grade"]).to_numpy()
@@ -342,12 +403,14 @@ class ArRefresh(models.AbstractModel):
 
     # -- writes ----------------------------------------------------------------------------------
     @api.model
-    def _refresh_company(self, company, as_of=None, partner_ids=None):
+    def _refresh_company(self, company, as_of=None, partner_ids=None, ranks=None):
         """Recompute and store the figures of one company (all customers, or only
-        ``partner_ids``, commercial partners). Returns the number of customer rows written."""
+        ``partner_ids``, commercial partners). Returns the number of customer rows written.
+        ``ranks``: the figures that rank a customer among all the company's (``_ranks``),
+        for a batch of customers."""
         as_of = as_of or self._default_as_of(company)
         started = time.perf_counter()
-        result = self._compute(company, as_of, partner_ids)
+        result = self._compute(company, as_of, partner_ids, ranks=ranks)
         figures = result["figures"]
         now = fields.Datetime.now()
         buckets = result["params"]["buckets"]
@@ -441,9 +504,9 @@ class ArRefresh(models.AbstractModel):
             scope = SQL("%s AND partner_id IN %s", scope, tuple(partner_ids) or (0,))
         self.env.execute_query(
             SQL(
-                "DELETE FROM ar_customer_stat WHERE %s AND partner_id <> ALL(%s::int4[])",
+                "DELETE FROM ar_customer_stat WHERE %s AND partner_id <> ALL(%s)",
                 scope,
-                figures.index.tolist(),
+                _array(figures.index.tolist(), "int4"),
             )
         )
         self._write_aging(company, figures, buckets)
@@ -590,13 +653,13 @@ class ArRefresh(models.AbstractModel):
                 """
             DELETE FROM ar_customer_aging a
              USING ar_customer_stat s
-             WHERE s.id = a.stat_id AND s.company_id = %s AND s.partner_id = ANY(%s::int4[])
-               AND (s.partner_id, a.bucket_id) NOT IN (SELECT * FROM unnest(%s::int4[], %s::int4[]))
+             WHERE s.id = a.stat_id AND s.company_id = %s AND s.partner_id = ANY(%s)
+               AND (s.partner_id, a.bucket_id) NOT IN (SELECT * FROM unnest(%s, %s))
             """,
                 company.id,
-                partner_list,
-                long.index.get_level_values(0).tolist(),
-                long.index.get_level_values(1).tolist(),
+                _array(partner_list, "int4"),
+                _array(long.index.get_level_values(0).tolist(), "int4"),
+                _array(long.index.get_level_values(1).tolist(), "int4"),
             )
         )
         if long.empty:
@@ -608,7 +671,7 @@ class ArRefresh(models.AbstractModel):
                                            amount, create_uid, create_date, write_uid, write_date)
             SELECT s.id, s.partner_id, s.company_id, b.id, b.sequence, v.amount,
                    %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
-              FROM unnest(%(partners)s::int4[], %(buckets)s::int4[], %(amounts)s::numeric[])
+              FROM unnest(%(partners)s, %(buckets)s, %(amounts)s)
                    AS v(partner_id, bucket_id, amount)
               JOIN ar_customer_stat s ON s.partner_id = v.partner_id AND s.company_id = %(company)s
               JOIN ar_aging_bucket b ON b.id = v.bucket_id
@@ -619,9 +682,9 @@ class ArRefresh(models.AbstractModel):
                 OR ar_customer_aging.sequence IS DISTINCT FROM EXCLUDED.sequence
             """,
                 uid=self.env.uid,
-                partners=long.index.get_level_values(0).tolist(),
-                buckets=long.index.get_level_values(1).tolist(),
-                amounts=[float(v) for v in long],
+                partners=_array(long.index.get_level_values(0).tolist(), "int4"),
+                buckets=_array(long.index.get_level_values(1).tolist(), "int4"),
+                amounts=_array(long.tolist(), "numeric"),
                 company=company.id,
             )
         )
@@ -689,12 +752,69 @@ class ArRefresh(models.AbstractModel):
         self.env.execute_query(
             SQL(
                 "UPDATE account_move m SET %s, ar_computed = FALSE "
-                "WHERE m.ar_computed AND %s AND m.id <> ALL(%s::int4[])",
+                "WHERE m.ar_computed AND %s AND m.id <> ALL(%s)",
                 SQL(", ").join(SQL("%s = NULL", SQL.identifier(n)) for n in names),
                 scope,
-                moves.index.tolist(),
+                _array(moves.index.tolist(), "int4"),
             )
         )
+
+    # -- partner batches (docs/scaling.md) --------------------------------------------------------
+    @api.model
+    def _ranks(self, company, as_of):
+        """(contribution, rfm) of every customer of the company: the figures of a customer
+        that depend on the others' (its ABC tier and revenue rank, its RFM quintiles)."""
+        sales = self._extract_sales(company, as_of)
+        window = company.ar_window_days
+        return (
+            engine.contribution(
+                sales, as_of, window_days=window, cutoffs=company._ar_tier_cutoffs()
+            ),
+            engine.rfm(sales, as_of, window_days=window),
+        )
+
+    @api.model
+    def _partner_batches(self, company, size):
+        """The company's customers (commercial partners with receivable items, or with
+        stored figures to clear) in batches of ``size``, by id: each batch is refreshed on
+        its own (``_refresh_batch``), in any order, by any worker."""
+        rows = self.env.execute_query(
+            SQL(
+                """
+            SELECT DISTINCT COALESCE(p.commercial_partner_id, l.partner_id)
+              FROM account_move_line l
+              JOIN account_account a ON a.id = l.account_id
+              JOIN res_partner p ON p.id = l.partner_id
+             WHERE l.company_id = %(company)s AND l.parent_state = 'posted'
+               AND a.account_type = 'asset_receivable'
+             UNION
+            SELECT partner_id FROM ar_customer_stat WHERE company_id = %(company)s
+             ORDER BY 1
+            """,
+                company=company.id,
+            )
+        )
+        ids = [row[0] for row in rows]
+        return [ids[i : i + size] for i in range(0, len(ids), size)]
+
+    @api.model
+    def _refresh_batch(self, company, partner_ids, as_of=None):
+        """Refresh one batch of the company's customers, ranked among all customers; the
+        company totals are refreshed by ``_refresh_totals``."""
+        as_of = as_of or self._default_as_of(company)
+        return self.sudo()._refresh_company(
+            company, as_of, set(partner_ids), ranks=self._ranks(company, as_of)
+        )
+
+    @api.model
+    def _refresh_totals(self, company, as_of=None):
+        """Refresh the company totals only (every customer computed, none written)."""
+        as_of = as_of or self._default_as_of(company)
+        result = self.sudo()._compute(company, as_of)
+        now = fields.Datetime.now()
+        self._write_company(company, as_of, now, result, len(result["figures"]))
+        company.sudo().ar_last_refresh = now
+        self.env["ar.company.stat"].invalidate_model()
 
     # -- entry points ----------------------------------------------------------------------------
     @api.model
