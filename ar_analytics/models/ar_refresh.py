@@ -172,9 +172,11 @@ class ArRefresh(models.AbstractModel):
     _description = "Receivables figures refresh"
 
     # -- extraction ----------------------------------------------------------------------------
-    def _items_query(self, company, as_of, partner_ids=None):
+    def _items_query(self, company, as_of, partner_ids=None, open_only=False):
         """The company's posted receivable items dated up to as_of, through the ORM's
-        ``_search`` so that record rules and companies apply."""
+        ``_search`` so that record rules and companies apply; ``open_only``: only those
+        that may still have been open at as_of (not reconciled, or reconciled by a partial
+        dated after it: Odoo's index of unreconciled items finds the first)."""
         domain = Domain(
             [
                 ("company_id", "=", company.id),
@@ -185,11 +187,40 @@ class ArRefresh(models.AbstractModel):
         )
         if partner_ids is not None:
             domain &= Domain("partner_id.commercial_partner_id", "in", list(partner_ids))
+        if open_only:
+            domain &= (
+                Domain("reconciled", "=", False)
+                | Domain("matched_debit_ids.max_date", ">", as_of)
+                | Domain("matched_credit_ids.max_date", ">", as_of)
+            )
         return self.env["account.move.line"]._search(domain).subselect()
 
-    def _extract(self, company, as_of, partner_ids=None):
-        """(items, allocs) frames of engine_contract.md for one company at as_of."""
-        items_subquery = self._items_query(company, as_of, partner_ids)
+    def _extract(self, company, as_of, partner_ids=None, open_only=False):
+        """(items, allocs) frames of engine_contract.md for one company at as_of;
+        ``open_only``: only the items with a residual at as_of (the aged receivables)."""
+        items_subquery = self._items_query(company, as_of, partner_ids, open_only)
+        settled, still_open = SQL(), SQL("TRUE")
+        if open_only:
+            # what the partials up to as_of settled of each candidate (index look-ups)
+            settled = SQL(
+                """
+            LEFT JOIN LATERAL (
+                SELECT SUM(s.amount) AS amount, SUM(s.amount_currency) AS amount_currency
+                  FROM (SELECT amount, debit_amount_currency AS amount_currency
+                          FROM account_partial_reconcile
+                         WHERE debit_move_id = l.id AND max_date <= %(as_of)s
+                         UNION ALL
+                        SELECT -amount, -credit_amount_currency
+                          FROM account_partial_reconcile
+                         WHERE credit_move_id = l.id AND max_date <= %(as_of)s) s
+            ) settled ON TRUE
+                """,
+                as_of=as_of,
+            )
+            still_open = SQL(
+                "(l.balance <> COALESCE(settled.amount, 0) "
+                "OR l.amount_currency <> COALESCE(settled.amount_currency, 0))"
+            )
         # PostgreSQL's JIT compiles these few large queries for seconds (their estimated cost
         # crosses jit_above_cost) to run them faster by less than that, and their sorts and
         # hashes spill to disk with the default 4 MB of work_mem: set for the transaction,
@@ -217,9 +248,12 @@ class ArRefresh(models.AbstractModel):
               FROM account_move_line l
               JOIN account_move m ON m.id = l.move_id
          LEFT JOIN res_partner p ON p.id = l.partner_id
-             WHERE l.id IN %s
+                   %s
+             WHERE l.id IN %s AND %s
             """,
+                settled,
                 items_subquery,
+                still_open,
             ),
             ITEM_COLUMNS,
         )
@@ -400,6 +434,18 @@ class ArRefresh(models.AbstractModel):
             "moves": bundle["moves"],
             "contribution": contribution,
         }
+
+    @api.model
+    def _open_items(self, company, as_of, partner_ids=None, buckets=None, basis=None):
+        """(settled items, params): the items open at ``as_of`` as the engine settles them
+        (``engine.settle``: residuals, days past due, buckets), without the figures of the
+        closed ones nor any behaviour or score: what the aged receivables show."""
+        params = self._params(company, buckets, basis)
+        items, allocs = self._extract(company, as_of, partner_ids, open_only=True)
+        settled = engine.settle(
+            items, allocs, as_of, buckets=params["buckets"], basis=params["basis"]
+        )
+        return settled, params
 
     # -- writes ----------------------------------------------------------------------------------
     @api.model
