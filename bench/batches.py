@@ -76,6 +76,21 @@ def _worker(db, company_id, as_of, batch, queue):
     queue.put((batch is None, seconds, rows))
 
 
+def run_parallel(target, arguments):
+    """One spawned process per tuple of ``arguments`` (``target(*args, queue)`` puts its
+    result in the queue), all started together: (their results, wall seconds)."""
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    processes = [context.Process(target=target, args=(*args, queue)) for args in arguments]
+    started = time.perf_counter()
+    for process in processes:
+        process.start()
+    results = [queue.get() for _process in processes]
+    for process in processes:
+        process.join()
+    return results, time.perf_counter() - started
+
+
 def run_batches(db, processes=2):
     """Rows (label, value, unit, note) for the benchmark table."""
     with manage.odoo_env(db) as env:
@@ -89,19 +104,8 @@ def run_batches(db, processes=2):
         single = time.perf_counter() - started
         reference = _stat_rows(env, company.id)
         env.cr.rollback()
-    context = multiprocessing.get_context("spawn")
-    queue = context.Queue()
-    workers = [
-        context.Process(target=_worker, args=(db, company.id, as_of, batch, queue))
-        for batch in [*batches, None]
-    ]
-    started = time.perf_counter()
-    for worker in workers:
-        worker.start()
-    results = [queue.get() for _worker_ in workers]
-    for worker in workers:
-        worker.join()
-    wall = time.perf_counter() - started
+    workers = [(db, company.id, as_of, batch) for batch in [*batches, None]]
+    results, wall = run_parallel(_worker, workers)
     batch_rows = {}
     for is_totals, _seconds, rows in results:
         if not is_totals:

@@ -12,7 +12,6 @@ the same day committed just before (every customer row equal).
 
 import argparse
 import math
-import multiprocessing
 import sys
 import time
 from pathlib import Path
@@ -21,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from batches import _same, _stat_rows
+from batches import _same, _stat_rows, run_parallel
 
 import manage
 
@@ -30,12 +29,19 @@ CHANNEL = "root"
 
 def _node(db, uuids, queue):
     """One node's runner: run enqueued jobs of the list until none is left."""
-    from odoo.tools import SQL
-
-    from odoo.addons.queue_job.controllers.main import RunJobController
-
     ran = []
+    try:
+        _run_jobs(db, uuids, ran)
+    finally:
+        queue.put(ran)
+
+
+def _run_jobs(db, uuids, ran):
     with manage.odoo_env(db) as env:
+        from odoo.tools import SQL
+
+        from odoo.addons.queue_job.controllers.main import RunJobController
+
         while True:
             rows = env.execute_query(
                 SQL(
@@ -52,9 +58,14 @@ def _node(db, uuids, queue):
                 continue
             started = time.perf_counter()
             RunJobController._runjob(env, job)
-            ran.append((job.func_string, time.perf_counter() - started))
+            ran.append((job.method_name, time.perf_counter() - started))
         env.cr.commit()
-    queue.put(ran)
+
+
+def _diff(row, other):
+    if other is None:
+        return "missing"
+    return [(n, a, b) for n, (a, b) in enumerate(zip(row, other, strict=True)) if a != b]
 
 
 def main(argv=None):
@@ -80,27 +91,18 @@ def main(argv=None):
         refresh = env["ar.refresh"]
         customers = sum(len(b) for b in refresh._partner_batches(company, 10**9))
         batches = refresh._partner_batches(company, math.ceil(customers / args.batches))
-        delayed = refresh.with_delay(channel=CHANNEL)
-        jobs = [delayed._refresh_batch(company, batch, as_of) for batch in batches]
-        jobs.append(delayed._refresh_totals(company, as_of))
+        jobs = [
+            refresh.with_delay(channel=CHANNEL)._refresh_batch(company, batch, as_of)
+            for batch in batches
+        ]
+        jobs.append(refresh.with_delay(channel=CHANNEL)._refresh_totals(company, as_of))
         uuids = [job.uuid for job in jobs]
         env.flush_all()
         # what queue_job's runner does before it calls a node: pending -> enqueued
         env.execute_query(
             SQL("UPDATE queue_job SET state = 'enqueued' WHERE uuid = ANY(%s)", uuids)
         )
-    context = multiprocessing.get_context("spawn")
-    queue = context.Queue()
-    nodes = [
-        context.Process(target=_node, args=(args.db, uuids, queue)) for _n in range(args.workers)
-    ]
-    started = time.perf_counter()
-    for node in nodes:
-        node.start()
-    ran = [queue.get() for _node_ in nodes]
-    for node in nodes:
-        node.join()
-    wall = time.perf_counter() - started
+    ran, wall = run_parallel(_node, [(args.db, uuids)] * args.workers)
     with manage.odoo_env(args.db) as env:
         states = dict(
             env.execute_query(
@@ -112,6 +114,9 @@ def main(argv=None):
         )
         after = _stat_rows(env, company.id)
     equal = sum(_same(after.get(p), row) for p, row in reference.items())
+    for partner, row in reference.items():
+        if not _same(after.get(partner), row):
+            manage.say(f"  differs: partner {partner}: {_diff(row, after.get(partner))}")
     manage.say(f"single-process refresh of the main company: {single:.1f} s")
     manage.say(
         f"{len(jobs)} queue_job jobs ({len(batches)} batches + totals) run by "
@@ -120,7 +125,7 @@ def main(argv=None):
     for n, jobs_run in enumerate(ran):
         manage.say(
             f"  worker {n + 1}: "
-            + ", ".join(f"{name.split('(')[0]} {seconds:.1f} s" for name, seconds in jobs_run)
+            + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in jobs_run)
         )
     manage.say(
         f"customers equal to the full refresh: {equal}/{len(reference)}, "

@@ -256,7 +256,11 @@ def cei(beg, sales, n, end_total, end_current):
     denominator is <= 0.  Scalars or numpy arrays (element-wise).
     """
     base = np.asarray(beg, dtype="float64") + np.asarray(sales, dtype="float64") / n
-    value = ratio(base - end_total, base - np.asarray(end_current), positive=True) * 100
+    den = base - np.asarray(end_current)
+    # under half a cent the denominator is float noise of amounts that cancel out (its sign
+    # depends on the order of the sums): nothing to collect, no CEI
+    den = np.where(np.abs(den) < ZERO_TOLERANCE, 0.0, den)
+    value = ratio(base - end_total, den, positive=True) * 100
     return _scalar_or_array(value, beg, sales, end_total, end_current)
 
 
