@@ -5,6 +5,7 @@ incremental refresh (posting, cancelling, resetting, reconciling, unreconciling)
 
 import datetime
 import logging
+import sys
 import time
 
 import numpy as np
@@ -73,6 +74,12 @@ def _frame(rows, columns):
     for column in DATE_COLUMNS:
         if column in frame:
             frame[column] = pd.to_datetime(frame[column])
+    for column in frame.columns:
+        if pd.api.types.is_string_dtype(frame[column]) and column not in DATE_COLUMNS:
+            # one string object per distinct value (move types), not one per row: the rows'
+            # own strings would outlive their chunk and pin its memory (fragmentation)
+            values = [sys.intern(v) if isinstance(v, str) else v for v in frame[column]]
+            frame[column] = pd.Series(values, index=frame.index, dtype=frame[column].dtype)
     return frame
 
 
