@@ -78,7 +78,10 @@ def _frame(rows, columns):
         if pd.api.types.is_string_dtype(frame[column]) and column not in DATE_COLUMNS:
             # one string object per distinct value (move types), not one per row: the rows'
             # own strings would outlive their chunk and pin its memory (fragmentation)
-            values = [sys.intern(v) if isinstance(v, str) else v for v in frame[column]]
+            values = [
+                sys.intern(v) if isinstance(v, str) else v
+                for v in frame[column].to_numpy(dtype=object)
+            ]
             frame[column] = pd.Series(values, index=frame.index, dtype=frame[column].dtype)
     return frame
 
@@ -323,10 +326,11 @@ class ArRefresh(models.AbstractModel):
                  GROUP BY 1, 2
             )
             SELECT COALESCE(p.commercial_partner_id, m.partner_id), m.id, m.move_type,
-                   m.invoice_date, lines.revenue, lines.product_id, lines.quantity * lines.sign,
-                   cogs.amount * lines.quantity / NULLIF(SUM(lines.quantity) OVER (
-                       PARTITION BY lines.move_id, lines.product_id), 0),
-                   lines.so_unit_cost
+                   m.invoice_date, lines.revenue::float8, lines.product_id,
+                   (lines.quantity * lines.sign)::float8,
+                   (cogs.amount * lines.quantity / NULLIF(SUM(lines.quantity) OVER (
+                       PARTITION BY lines.move_id, lines.product_id), 0))::float8,
+                   lines.so_unit_cost::float8
               FROM lines
               JOIN account_move m ON m.id = lines.move_id
          LEFT JOIN res_partner p ON p.id = m.partner_id
