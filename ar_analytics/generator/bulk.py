@@ -10,8 +10,9 @@ pending in the cheques journal for the last days of the book), write-offs, advan
 matched, and the reconciliations between them (partials, full reconciles, matching numbers).
 Everything Odoo stores about them is written with the values its own computations give:
 balanced entries, residuals and reconciled flags of the lines, residual, totals and payment
-state of the moves, sequence names unique per journal (``tests/test_bulk.py`` recomputes them
-through the ORM and compares).
+state of the moves, sequence names unique per journal (``ar_analytics/tests/test_bulk.py``
+recomputes them through the ORM and compares, and checks that the refresh gives the same
+figures as on the ORM-built book).
 
 Deliberate differences from the ORM path: cancelled invoices are not written (they leave no
 posted line), and a payment of a foreign-currency invoice is booked at the invoice's rate, so
