@@ -295,7 +295,8 @@ class ArRefresh(models.AbstractModel):
             ]
         )
         if partner_ids is not None:
-            domain &= Domain("move_id.commercial_partner_id", "in", list(partner_ids))
+            # through partner_id, which is indexed (commercial_partner_id is not)
+            domain &= Domain("move_id.partner_id.commercial_partner_id", "in", list(partner_ids))
         lines = self.env["account.move.line"]._search(domain).subselect()
         order_lines = self.env["sale.order.line"]
         so_cost = SQL("NULL::numeric")
@@ -805,7 +806,15 @@ class ArRefresh(models.AbstractModel):
         )
         scope = SQL("m.company_id = %s", company.id)
         if partner_ids is not None:
-            scope = SQL("%s AND m.commercial_partner_id IN %s", scope, tuple(partner_ids) or (0,))
+            partners = tuple(partner_ids) or (0,)
+            # the contacts first: account_move.partner_id is indexed, commercial_partner_id not
+            scope = SQL(
+                "%s AND m.commercial_partner_id IN %s AND m.partner_id IN "
+                "(SELECT id FROM res_partner WHERE commercial_partner_id IN %s)",
+                scope,
+                partners,
+                partners,
+            )
         self.env.execute_query(
             SQL(
                 "UPDATE account_move m SET %s, ar_computed = FALSE "
