@@ -256,7 +256,11 @@ def cei(beg, sales, n, end_total, end_current):
     denominator is <= 0.  Scalars or numpy arrays (element-wise).
     """
     base = np.asarray(beg, dtype="float64") + np.asarray(sales, dtype="float64") / n
-    value = ratio(base - end_total, base - np.asarray(end_current), positive=True) * 100
+    den = base - np.asarray(end_current)
+    # under half a cent the denominator is float noise of amounts that cancel out (its sign
+    # depends on the order of the sums): nothing to collect, no CEI
+    den = np.where(np.abs(den) < ZERO_TOLERANCE, 0.0, den)
+    value = ratio(base - end_total, den, positive=True) * 100
     return _scalar_or_array(value, beg, sales, end_total, end_current)
 
 
@@ -320,4 +324,7 @@ def ar_turnover(
         balances = ar_balances(items_out, allocs, dates, by)
     sales = net_sales(items_out, window_start(as_of, window_days), as_of, by)
     mean_ar = balances[dates].mean(axis=1)
+    # a mean of cent amounts that is not a cent is float noise of balances that cancel out
+    # (its sign and size depend on the order of the sums): no balance, no turnover
+    mean_ar = mean_ar.where(mean_ar.abs() >= ZERO_TOLERANCE, 0.0)
     return pd.DataFrame({"net_sales": sales, "ar_turnover": ratio(sales, mean_ar, positive=True)})

@@ -405,6 +405,14 @@ class BookBuilder:
         for table in ANALYZED_TABLES:
             self.env.cr.execute(SQL("ANALYZE %s", SQL.identifier(table)))
 
+    def _documents(self, key, products):
+        """Every document of one company: invoices, credit notes, payments, write-offs."""
+        self._invoices(key, products)
+        self._analyze()
+        self._credit_notes(key)
+        self._payments(key)
+        self._analyze()
+
     # -- entry point ---------------------------------------------------------------------------
     def build(self):
         products = self._products()
@@ -413,11 +421,7 @@ class BookBuilder:
             self._rates(self._other_currency(main.currency_id), main)
         self._partners()
         for key in self.companies:
-            self._invoices(key, products)
-            self._analyze()
-            self._credit_notes(key)
-            self._payments(key)
-            self._analyze()
+            self._documents(key, products)
             _logger.info("book: company %s done (%s)", self.companies[key].name, self.stats)
         self.env["ir.config_parameter"].sudo().set_param(
             MARKER_PARAM,

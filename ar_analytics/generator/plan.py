@@ -121,6 +121,21 @@ SIZES = {
         second_company_customers=15,
         foreign_customers=3,
     ),
+    # benchmark books at three sizes (about 31k, 103k and 340k invoices: cost growth)
+    "bench_30k": BookSize(
+        customers=500,
+        months=26,
+        invoices_per_month=2.4,
+        second_company_customers=25,
+        foreign_customers=5,
+    ),
+    "bench_100k": BookSize(
+        customers=1650,
+        months=26,
+        invoices_per_month=2.4,
+        second_company_customers=83,
+        foreign_customers=17,
+    ),
     "bench": BookSize(
         customers=5000,
         months=26,

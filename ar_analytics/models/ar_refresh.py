@@ -5,6 +5,7 @@ incremental refresh (posting, cancelling, resetting, reconciling, unreconciling)
 
 import datetime
 import logging
+import sys
 import time
 from functools import partial
 
@@ -30,6 +31,8 @@ INCREMENTAL_LIMIT = 500
 # a time; refreshes of some customers share WRITE_LOCK, which a full refresh takes exclusively
 REFRESH_LOCK = 0x41520001
 WRITE_LOCK = 0x41520002
+# rows fetched at a time by the extraction
+FETCH_ROWS = 50000
 
 ITEM_COLUMNS = [
     "item_id",
@@ -77,29 +80,81 @@ def _frame(rows, columns):
     for column in DATE_COLUMNS:
         if column in frame:
             frame[column] = pd.to_datetime(frame[column])
+    for column in frame.columns:
+        if pd.api.types.is_string_dtype(frame[column]) and column not in DATE_COLUMNS:
+            # one string object per distinct value (move types), not one per row: the rows'
+            # own strings would outlive their chunk and pin its memory (fragmentation)
+            values = [
+                sys.intern(v) if isinstance(v, str) else v
+                for v in frame[column].to_numpy(dtype=object)
+            ]
+            frame[column] = pd.Series(values, index=frame.index, dtype=frame[column].dtype)
     return frame
 
 
+def _query_frame(env, query, columns):
+    """The rows of ``query`` as a frame, through an SQL cursor fetched FETCH_ROWS at a time
+    and typed chunk by chunk: the rows exist as text (libpq) and Python tuples for one chunk
+    at a time, not for the whole book (the peak memory of a large refresh)."""
+    env.flush_query(query)
+    env.cr.execute(SQL("DECLARE ar_extract NO SCROLL CURSOR FOR %s", query))
+    chunks = []
+    while rows := env.execute_query(SQL("FETCH %s FROM ar_extract", FETCH_ROWS)):
+        chunks.append(_frame(rows, columns))
+    env.cr.execute(SQL("CLOSE ar_extract"))
+    if len(chunks) == 1:
+        return chunks[0]
+    return pd.concat(chunks, ignore_index=True) if chunks else _frame([], columns)
+
+
 def _sql_values(series, sql_type):
-    """A column as a Python list for an SQL array: NaN/NaT/NA become NULL."""
+    """A column as a Python list for an SQL array: NaN/NaT/NA become NULL (vectorised: a
+    refresh converts millions of values)."""
+    missing = series.isna().to_numpy()
     if sql_type == "date":
-        return [None if pd.isna(v) else v.date() for v in series]
-    if sql_type == "int4":
-        return [None if pd.isna(v) else round(v) for v in series]
-    if sql_type == "varchar":
-        return [None if pd.isna(v) else str(v) for v in series]
-    if sql_type == "bool":
-        return [None if pd.isna(v) else bool(v) for v in series]
-    return [None if pd.isna(v) else float(v) for v in series]
+        values = pd.to_datetime(series).dt.date.to_numpy(dtype=object)
+    elif sql_type == "int4":
+        numbers = series.to_numpy(dtype="float64", na_value=np.nan)
+        values = np.rint(np.where(missing, 0, numbers)).astype(np.int64).astype(object)
+    elif sql_type == "varchar":
+        values = series.astype(str).to_numpy(dtype=object)
+    elif sql_type == "bool":
+        values = series.fillna(False).astype(bool).to_numpy(dtype=object)
+    else:
+        values = series.to_numpy(dtype="float64", na_value=np.nan).astype(object)
+    values = np.array(values, dtype=object)
+    values[missing] = None
+    return values.tolist()
+
+
+def _array_text(values, sql_type):
+    """PostgreSQL's text form of an array ('{1,2,NULL}'), one Python pass per column."""
+    if sql_type in ("int4", "int8"):
+        text = ["NULL" if v is None else str(int(v)) for v in values]
+    elif sql_type in ("float8", "numeric"):
+        text = ["NULL" if v is None else repr(float(v)) for v in values]
+    elif sql_type == "bool":
+        text = ["NULL" if v is None else ("t" if v else "f") for v in values]
+    else:  # dates, timestamps, strings: quoted
+        text = [
+            "NULL" if v is None else '"%s"' % str(v).replace("\\", "\\\\").replace('"', '\\"')
+            for v in values
+        ]
+    return "{%s}" % ",".join(text)
+
+
+def _array(values, sql_type):
+    """An array parameter ``'{...}'::type[]``: one literal the server parses at once. A
+    Python list becomes ARRAY[...] with one constant per element, which PostgreSQL takes
+    seconds to plan at the hundreds of thousands of elements of a large refresh."""
+    return SQL("%s::%s[]", _array_text(values, sql_type), SQL(sql_type))
 
 
 def _unnest(columns):
     """``unnest(%s::type[], ...) AS v(name, ...)`` for {name: (values, sql type)}."""
     return SQL(
         "unnest(%s) AS v(%s)",
-        SQL(", ").join(
-            SQL("%s::%s[]", values, SQL(sql_type)) for values, sql_type in columns.values()
-        ),
+        SQL(", ").join(_array(values, sql_type) for values, sql_type in columns.values()),
         SQL(", ").join(SQL.identifier(name) for name in columns),
     )
 
@@ -109,8 +164,8 @@ def _allocation_side(as_of, side):
     other = "credit" if side == "debit" else "debit"
     return SQL(
         """
-        SELECT part.id, items.id, cp.id, %(item_amount)s, part.amount, part.max_date,
-               cp.date, cpm.move_type,
+        SELECT part.id, items.id, cp.id, %(item_amount)s::float8, part.amount::float8,
+               part.max_date, cp.date, cpm.move_type,
                (cpm.origin_payment_id IS NOT NULL OR cpm.statement_line_id IS NOT NULL),
                (pay.id IS NOT NULL AND pay.is_matched IS NOT TRUE),
                EXISTS (SELECT 1 FROM account_partial_reconcile x WHERE x.exchange_move_id = cpm.id)
@@ -133,9 +188,11 @@ class ArRefresh(models.AbstractModel):
     _description = "Receivables figures refresh"
 
     # -- extraction ----------------------------------------------------------------------------
-    def _items_query(self, company, as_of, partner_ids=None):
+    def _items_query(self, company, as_of, partner_ids=None, open_only=False):
         """The company's posted receivable items dated up to as_of, through the ORM's
-        ``_search`` so that record rules and companies apply."""
+        ``_search`` so that record rules and companies apply; ``open_only``: only those
+        that may still have been open at as_of (not reconciled, or reconciled by a partial
+        dated after it: Odoo's index of unreconciled items finds the first)."""
         domain = Domain(
             [
                 ("company_id", "=", company.id),
@@ -146,41 +203,88 @@ class ArRefresh(models.AbstractModel):
         )
         if partner_ids is not None:
             domain &= Domain("partner_id.commercial_partner_id", "in", list(partner_ids))
+        if open_only:
+            domain &= (
+                Domain("reconciled", "=", False)
+                | Domain("matched_debit_ids.max_date", ">", as_of)
+                | Domain("matched_credit_ids.max_date", ">", as_of)
+            )
         return self.env["account.move.line"]._search(domain).subselect()
 
-    def _extract(self, company, as_of, partner_ids=None):
-        """(items, allocs) frames of engine_contract.md for one company at as_of."""
-        items_subquery = self._items_query(company, as_of, partner_ids)
+    def _extract(self, company, as_of, partner_ids=None, open_only=False):
+        """(items, allocs) frames of engine_contract.md for one company at as_of;
+        ``open_only``: only the items with a residual at as_of (the aged receivables)."""
+        items_subquery = self._items_query(company, as_of, partner_ids, open_only)
+        settled, still_open = SQL(), SQL("TRUE")
+        if open_only:
+            # what the partials up to as_of settled of each candidate (index look-ups)
+            settled = SQL(
+                """
+            LEFT JOIN LATERAL (
+                SELECT SUM(s.amount) AS amount, SUM(s.amount_currency) AS amount_currency
+                  FROM (SELECT amount, debit_amount_currency AS amount_currency
+                          FROM account_partial_reconcile
+                         WHERE debit_move_id = l.id AND max_date <= %(as_of)s
+                         UNION ALL
+                        SELECT -amount, -credit_amount_currency
+                          FROM account_partial_reconcile
+                         WHERE credit_move_id = l.id AND max_date <= %(as_of)s) s
+            ) settled ON TRUE
+                """,
+                as_of=as_of,
+            )
+            still_open = SQL(
+                "(l.balance <> COALESCE(settled.amount, 0) "
+                "OR l.amount_currency <> COALESCE(settled.amount_currency, 0))"
+            )
+        # PostgreSQL's JIT compiles these few large queries for seconds (their estimated cost
+        # crosses jit_above_cost) to run them faster by less than that, and their sorts and
+        # hashes spill to disk with the default 4 MB of work_mem: set for the transaction,
+        # whose remaining queries are the refresh's writes
+        # (and the extraction's cursors planned for all their rows, not the first tenth)
+        self.env.execute_query(
+            SQL(
+                "SET LOCAL jit = off; SET LOCAL work_mem = '64MB'; "
+                "SET LOCAL cursor_tuple_fraction = 1"
+            )
+        )
         self.env["account.move.line"].flush_model()
         self.env["account.move"].flush_model()
         self.env["account.partial.reconcile"].flush_model()
         self.env["account.payment"].flush_model(["is_matched"])
-        items = self.env.execute_query(
+        items = _query_frame(
+            self.env,
             SQL(
                 """
             SELECT l.id, l.move_id, COALESCE(p.commercial_partner_id, l.partner_id, 0),
                    l.company_id, m.move_type,
                    (m.origin_payment_id IS NOT NULL OR m.statement_line_id IS NOT NULL),
                    l.date, COALESCE(m.invoice_date, l.date), l.date_maturity,
-                   l.balance, l.amount_currency, l.currency_id
+                   l.balance::float8, l.amount_currency::float8, l.currency_id
               FROM account_move_line l
               JOIN account_move m ON m.id = l.move_id
          LEFT JOIN res_partner p ON p.id = l.partner_id
-             WHERE l.id IN %s
+                   %s
+             WHERE l.id IN %s AND %s
             """,
+                settled,
                 items_subquery,
-            )
+                still_open,
+            ),
+            ITEM_COLUMNS,
         )
         # the items already fetched (record rules applied once, not re-evaluated)
-        allocs = self.env.execute_query(
+        allocs = _query_frame(
+            self.env,
             SQL(
-                "WITH items AS MATERIALIZED (SELECT unnest(%s::int4[]) AS id) %s UNION ALL %s",
-                [row[0] for row in items],
+                "WITH items AS MATERIALIZED (SELECT unnest(%s) AS id) %s UNION ALL %s",
+                _array(items["item_id"].tolist(), "int4"),
                 _allocation_side(as_of, "debit"),
                 _allocation_side(as_of, "credit"),
-            )
+            ),
+            ALLOC_COLUMNS,
         )
-        return _frame(items, ITEM_COLUMNS), _frame(allocs, ALLOC_COLUMNS)
+        return items, allocs
 
     def _extract_sales(self, company, as_of, partner_ids=None):
         """One row per product line of the company's posted customer invoices and credit notes
@@ -197,7 +301,8 @@ class ArRefresh(models.AbstractModel):
             ]
         )
         if partner_ids is not None:
-            domain &= Domain("move_id.commercial_partner_id", "in", list(partner_ids))
+            # through partner_id, which is indexed (commercial_partner_id is not)
+            domain &= Domain("move_id.partner_id.commercial_partner_id", "in", list(partner_ids))
         lines = self.env["account.move.line"]._search(domain).subselect()
         order_lines = self.env["sale.order.line"]
         so_cost = SQL("NULL::numeric")
@@ -208,7 +313,8 @@ class ArRefresh(models.AbstractModel):
                       JOIN sale_order_line sol ON sol.id = rel.order_line_id
                      WHERE rel.invoice_line_id = l.id AND sol.purchase_price > 0)"""
             )
-        rows = self.env.execute_query(
+        sales = _query_frame(
+            self.env,
             SQL(
                 """
             WITH lines AS MATERIALIZED (
@@ -227,10 +333,11 @@ class ArRefresh(models.AbstractModel):
                  GROUP BY 1, 2
             )
             SELECT COALESCE(p.commercial_partner_id, m.partner_id), m.id, m.move_type,
-                   m.invoice_date, lines.revenue, lines.product_id, lines.quantity * lines.sign,
-                   cogs.amount * lines.quantity / NULLIF(SUM(lines.quantity) OVER (
-                       PARTITION BY lines.move_id, lines.product_id), 0),
-                   lines.so_unit_cost
+                   m.invoice_date, lines.revenue::float8, lines.product_id,
+                   (lines.quantity * lines.sign)::float8,
+                   (cogs.amount * lines.quantity / NULLIF(SUM(lines.quantity) OVER (
+                       PARTITION BY lines.move_id, lines.product_id), 0))::float8,
+                   lines.so_unit_cost::float8
               FROM lines
               JOIN account_move m ON m.id = lines.move_id
          LEFT JOIN res_partner p ON p.id = m.partner_id
@@ -238,11 +345,8 @@ class ArRefresh(models.AbstractModel):
             """,
                 so_cost=so_cost,
                 lines=lines,
-            )
-        )
-        sales = pd.DataFrame(
-            rows,
-            columns=[
+            ),
+            [
                 "partner_id",
                 "move_id",
                 "move_type",
@@ -304,7 +408,7 @@ class ArRefresh(models.AbstractModel):
         }
 
     @api.model
-    def _compute(self, company, as_of, partner_ids=None, buckets=None, basis=None):
+    def _compute(self, company, as_of, partner_ids=None, buckets=None, basis=None, ranks=None):
         """Every figure of one company at ``as_of``, from the data as it stood then, without
         storing anything: ``figures`` (per customer: behaviour, aging, scores, contribution),
         ``totals`` (the company), ``items`` (settled items, with bucket and residual in
@@ -332,8 +436,11 @@ class ArRefresh(models.AbstractModel):
         sales = self._extract_sales(company, as_of, partner_ids)
         window = params["window_days"]
         tiers = company._ar_tier_cutoffs()
-        contribution = engine.contribution(sales, as_of, window_days=window, cutoffs=tiers)
-        rfm = engine.rfm(sales, as_of, window_days=window)
+        if ranks is None:
+            contribution = engine.contribution(sales, as_of, window_days=window, cutoffs=tiers)
+            rfm = engine.rfm(sales, as_of, window_days=window)
+        else:  # ranked among all the company's customers (a batch: _refresh_batch)
+            contribution, rfm = ranks
         figures = figures.join(scores).join(bundle["trend"]).join(contribution).join(rfm)
         figures["tier"] = figures["tier"].fillna(engine.constants.TIER_GENERAL)
         figures["action"] = engine.action_labels(figures["tier"], figures["grade"]).to_numpy()
@@ -346,11 +453,26 @@ class ArRefresh(models.AbstractModel):
             "contribution": contribution,
         }
 
+    @api.model
+    def _open_items(self, company, as_of, partner_ids=None, buckets=None, basis=None):
+        """(settled items, params): the items open at ``as_of`` as the engine settles them
+        (``engine.settle``: residuals, days past due, buckets), without the figures of the
+        closed ones nor any behaviour or score: what the aged receivables show."""
+        params = self._params(company, buckets, basis)
+        items, allocs = self._extract(company, as_of, partner_ids, open_only=True)
+        settled = engine.settle(
+            items, allocs, as_of, buckets=params["buckets"], basis=params["basis"]
+        )
+        return settled, params
+
     # -- writes ----------------------------------------------------------------------------------
     @api.model
-    def _refresh_company(self, company, as_of=None, partner_ids=None):
+    def _refresh_company(self, company, as_of=None, partner_ids=None, ranks=None):
         """Recompute and store the figures of one company (all customers, or only
-        ``partner_ids``, commercial partners). Returns the number of customer rows written."""
+        ``partner_ids``, commercial partners). Returns the number of customer rows written.
+        ``ranks``: the figures that rank a customer among all the company's (``_ranks``),
+        for a batch of customers (a batch shares the lock of partial refreshes: batches of
+        one company run side by side)."""
         if not self._lock_company(company, wait=partner_ids is not None):
             _logger.info(
                 "receivables figures of %s: another full refresh is running, this one is skipped",
@@ -359,7 +481,7 @@ class ArRefresh(models.AbstractModel):
             return 0
         as_of = as_of or self._default_as_of(company)
         started = time.perf_counter()
-        result = self._compute(company, as_of, partner_ids)
+        result = self._compute(company, as_of, partner_ids, ranks=ranks)
         figures = result["figures"]
         now = fields.Datetime.now()
         buckets = result["params"]["buckets"]
@@ -479,9 +601,9 @@ class ArRefresh(models.AbstractModel):
             scope = SQL("%s AND partner_id IN %s", scope, tuple(partner_ids) or (0,))
         self.env.execute_query(
             SQL(
-                "DELETE FROM ar_customer_stat WHERE %s AND partner_id <> ALL(%s::int4[])",
+                "DELETE FROM ar_customer_stat WHERE %s AND partner_id <> ALL(%s)",
                 scope,
-                figures.index.tolist(),
+                _array(figures.index.tolist(), "int4"),
             )
         )
         self._write_aging(company, figures, buckets)
@@ -631,13 +753,13 @@ class ArRefresh(models.AbstractModel):
                 """
             DELETE FROM ar_customer_aging a
              USING ar_customer_stat s
-             WHERE s.id = a.stat_id AND s.company_id = %s AND s.partner_id = ANY(%s::int4[])
-               AND (s.partner_id, a.bucket_id) NOT IN (SELECT * FROM unnest(%s::int4[], %s::int4[]))
+             WHERE s.id = a.stat_id AND s.company_id = %s AND s.partner_id = ANY(%s)
+               AND (s.partner_id, a.bucket_id) NOT IN (SELECT * FROM unnest(%s, %s))
             """,
                 company.id,
-                partner_list,
-                long.index.get_level_values(0).tolist(),
-                long.index.get_level_values(1).tolist(),
+                _array(partner_list, "int4"),
+                _array(long.index.get_level_values(0).tolist(), "int4"),
+                _array(long.index.get_level_values(1).tolist(), "int4"),
             )
         )
         if long.empty:
@@ -649,7 +771,7 @@ class ArRefresh(models.AbstractModel):
                                            amount, create_uid, create_date, write_uid, write_date)
             SELECT s.id, s.partner_id, s.company_id, b.id, b.sequence, v.amount,
                    %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
-              FROM unnest(%(partners)s::int4[], %(buckets)s::int4[], %(amounts)s::numeric[])
+              FROM unnest(%(partners)s, %(buckets)s, %(amounts)s)
                    AS v(partner_id, bucket_id, amount)
               JOIN ar_customer_stat s ON s.partner_id = v.partner_id AND s.company_id = %(company)s
               JOIN ar_aging_bucket b ON b.id = v.bucket_id
@@ -660,9 +782,9 @@ class ArRefresh(models.AbstractModel):
                 OR ar_customer_aging.sequence IS DISTINCT FROM EXCLUDED.sequence
             """,
                 uid=self.env.uid,
-                partners=long.index.get_level_values(0).tolist(),
-                buckets=long.index.get_level_values(1).tolist(),
-                amounts=[float(v) for v in long],
+                partners=_array(long.index.get_level_values(0).tolist(), "int4"),
+                buckets=_array(long.index.get_level_values(1).tolist(), "int4"),
+                amounts=_array(long.tolist(), "numeric"),
                 company=company.id,
             )
         )
@@ -726,16 +848,89 @@ class ArRefresh(models.AbstractModel):
         )
         scope = SQL("m.company_id = %s", company.id)
         if partner_ids is not None:
-            scope = SQL("%s AND m.commercial_partner_id IN %s", scope, tuple(partner_ids) or (0,))
+            partners = tuple(partner_ids) or (0,)
+            # the contacts first: account_move.partner_id is indexed, commercial_partner_id not
+            scope = SQL(
+                "%s AND m.commercial_partner_id IN %s AND m.partner_id IN "
+                "(SELECT id FROM res_partner WHERE commercial_partner_id IN %s)",
+                scope,
+                partners,
+                partners,
+            )
         self.env.execute_query(
             SQL(
                 "UPDATE account_move m SET %s, ar_computed = FALSE "
-                "WHERE m.ar_computed AND %s AND m.id <> ALL(%s::int4[])",
+                "WHERE m.ar_computed AND %s AND m.id <> ALL(%s)",
                 SQL(", ").join(SQL("%s = NULL", SQL.identifier(n)) for n in names),
                 scope,
-                moves.index.tolist(),
+                _array(moves.index.tolist(), "int4"),
             )
         )
+
+    # -- partner batches (docs/scaling.md) --------------------------------------------------------
+    @api.model
+    def _ranks(self, company, as_of):
+        """(contribution, rfm) of every customer of the company: the figures of a customer
+        that depend on the others' (its ABC tier and revenue rank, its RFM quintiles)."""
+        sales = self._extract_sales(company, as_of)
+        window = company.ar_window_days
+        return (
+            engine.contribution(
+                sales, as_of, window_days=window, cutoffs=company._ar_tier_cutoffs()
+            ),
+            engine.rfm(sales, as_of, window_days=window),
+        )
+
+    @api.model
+    def _partner_batches(self, company, size):
+        """The company's customers (commercial partners with receivable items, or with
+        stored figures to clear) in batches of ``size``, by id: each batch is refreshed on
+        its own (``_refresh_batch``), in any order, by any worker."""
+        rows = self.env.execute_query(
+            SQL(
+                """
+            SELECT DISTINCT COALESCE(p.commercial_partner_id, l.partner_id)
+              FROM account_move_line l
+              JOIN account_account a ON a.id = l.account_id
+              JOIN res_partner p ON p.id = l.partner_id
+             WHERE l.company_id = %(company)s AND l.parent_state = 'posted'
+               AND a.account_type = 'asset_receivable'
+             UNION
+            SELECT partner_id FROM ar_customer_stat WHERE company_id = %(company)s
+             ORDER BY 1
+            """,
+                company=company.id,
+            )
+        )
+        ids = [row[0] for row in rows]
+        return [ids[i : i + size] for i in range(0, len(ids), size)]
+
+    @api.model
+    def _refresh_batch(self, company, partner_ids, as_of=None):
+        """Refresh one batch of the company's customers, ranked among all customers; the
+        company totals are refreshed by ``_refresh_totals``."""
+        as_of = as_of or self._default_as_of(company)
+        return self.sudo()._refresh_company(
+            company, as_of, set(partner_ids), ranks=self._ranks(company, as_of)
+        )
+
+    @api.model
+    def _refresh_totals(self, company, as_of=None):
+        """Refresh the company totals only (every customer computed, none written); skipped
+        while a full refresh of the company runs (it writes them), after the batches under
+        way (the lock of a full refresh)."""
+        if not self._lock_company(company, wait=False):
+            _logger.info(
+                "receivables totals of %s: a full refresh is running, this one is skipped",
+                company.name,
+            )
+            return
+        as_of = as_of or self._default_as_of(company)
+        result = self.sudo()._compute(company, as_of)
+        now = fields.Datetime.now()
+        self._write_company(company, as_of, now, result, len(result["figures"]))
+        company.sudo().ar_last_refresh = now
+        self.env["ar.company.stat"].invalidate_model()
 
     # -- entry points ----------------------------------------------------------------------------
     @api.model

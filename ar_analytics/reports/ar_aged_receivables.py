@@ -97,15 +97,14 @@ class ReportAgedReceivables(models.AbstractModel):
         if partners is not None and not partners:
             items = None
         else:
-            result = refresh.with_company(company)._compute(
+            items, params = refresh.with_company(company)._open_items(
                 company,
                 as_of,
                 partner_ids=None if partners is None else set(partners.ids),
                 buckets=buckets,
                 basis=basis,
             )
-            items = result["items"]
-            buckets = buckets or validate_buckets(result["params"]["buckets"])
+            buckets = buckets or validate_buckets(params["buckets"])
         buckets = buckets or validate_buckets(refresh._params(company)["buckets"])
         columns = [{"code": b.code, "label": b.label} for b in buckets]
         rows, totals = self._rows(company, items, buckets, options)

@@ -1,0 +1,632 @@
+#!/usr/bin/env python3
+"""Benchmark of ar_analytics on a benchmark book (built once by bench/build.py).
+
+    python3 bench/run.py --db ar_bench --sizes ar_bench_30k,ar_bench_100k
+
+Prints one table: each figure is the median of --runs runs, and each ratio compares two
+figures measured in the same run of this script (interleaved), so that the load of a shared
+machine weighs on both sides alike. Every measured operation runs in a transaction that is
+rolled back: the database is left as it was (figures already stored stay stored).
+
+1. full refresh of every customer's figures and scores vs the floor: one plain SQL
+   aggregation over the same receivable lines and reconciliations (open balance, overdue
+   amount and cash-weighted days late per customer: the least work any implementation does);
+2. aged receivables as of a past date: the data (ar_analytics' report vs OCA's
+   account_financial_report Aged Partner Balance, totals asserted equal to the cent), and
+   the PDF for 200 customers (both reports, through wkhtmltopdf);
+3. sale order confirmation with ar_analytics' credit check vs with the rules off;
+4. registering a payment (reconciled with its invoice): with the incremental refresh (the
+   queue at commit plus the refresh of the customer the cron job then runs) vs without;
+5. peak memory of the full refresh (a fresh process), refresh time at each book size;
+6. the refresh split into partner batches run by parallel processes (see docs/scaling.md).
+"""
+
+import argparse
+import datetime
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import manage
+
+AGING_AS_OF = datetime.date(2026, 6, 30)
+PDF_CUSTOMERS = 200
+SAMPLE = 20  # orders confirmed / payments registered per run
+PDF_PORT = 8169
+
+FLOOR = """
+WITH items AS (
+    SELECT l.id, l.company_id, COALESCE(p.commercial_partner_id, l.partner_id) AS partner_id,
+           l.balance, l.date_maturity
+      FROM account_move_line l
+      JOIN account_account a ON a.id = l.account_id
+ LEFT JOIN res_partner p ON p.id = l.partner_id
+     WHERE l.parent_state = 'posted' AND a.account_type = 'asset_receivable'
+       AND l.date <= %(as_of)s
+), allocs AS (
+    SELECT part.debit_move_id AS item_id, part.amount, cp.date AS pay_date
+      FROM account_partial_reconcile part
+      JOIN account_move_line cp ON cp.id = part.credit_move_id
+     WHERE part.max_date <= %(as_of)s
+     UNION ALL
+    SELECT part.credit_move_id, -part.amount, cp.date
+      FROM account_partial_reconcile part
+      JOIN account_move_line cp ON cp.id = part.debit_move_id
+     WHERE part.max_date <= %(as_of)s
+), per_item AS (
+    SELECT i.company_id, i.partner_id, i.balance, i.date_maturity,
+           COALESCE(SUM(a.amount), 0) AS allocated,
+           SUM(a.amount * (a.pay_date - i.date_maturity)) FILTER (WHERE i.balance > 0) AS late,
+           SUM(a.amount) FILTER (WHERE i.balance > 0) AS paid
+      FROM items i LEFT JOIN allocs a ON a.item_id = i.id
+     GROUP BY i.id, i.company_id, i.partner_id, i.balance, i.date_maturity
+)
+SELECT company_id, partner_id, SUM(balance - allocated),
+       SUM(balance - allocated) FILTER (WHERE date_maturity < %(as_of)s AND balance > 0),
+       SUM(late) / NULLIF(SUM(paid), 0), COUNT(*)
+  FROM per_item GROUP BY company_id, partner_id
+"""
+
+
+def say(message=""):
+    print(message, flush=True)
+
+
+def median(values):
+    return statistics.median(values) if values else float("nan")
+
+
+def timed(function, *args, **kwargs):
+    started = time.perf_counter()
+    result = function(*args, **kwargs)
+    return time.perf_counter() - started, result
+
+
+class Bench:
+    def __init__(self, env, runs):
+        self.env = env
+        self.runs = runs
+        self.rows = []  # (section, label, value, unit, note)
+
+    def add(self, section, label, value, unit="", note=""):
+        self.rows.append((section, label, value, unit, note))
+        shown = f"{value:.3f}" if isinstance(value, float) else value
+        say(f"  {label}: {shown} {unit} {note}".rstrip())
+
+    def rolled_back(self, function, *args, **kwargs):
+        """Run in a savepoint that is rolled back; the seconds it took."""
+        env = self.env
+        env.cr.execute("SAVEPOINT bench")
+        try:
+            seconds, _result = timed(function, *args, **kwargs)
+            env.flush_all()
+        finally:
+            env.cr.execute("ROLLBACK TO SAVEPOINT bench")
+            env.invalidate_all()
+        return seconds
+
+    def pair(self, first, second):
+        """Interleaved runs of two measurements: ([first seconds], [second seconds])."""
+        a, b = [], []
+        for _run in range(self.runs):
+            a.append(self.rolled_back(first))
+            b.append(self.rolled_back(second))
+        return a, b
+
+    # -- 1. refresh vs floor -------------------------------------------------------------------
+    def floor(self):
+        from odoo.tools import SQL
+
+        # the same session settings as the refresh's extraction (ar.refresh._extract)
+        self.env.cr.execute("SET LOCAL jit = off; SET LOCAL work_mem = '64MB'")
+        return self.env.execute_query(SQL(FLOOR, as_of=datetime.date.today()))
+
+    def refresh(self):
+        return self.env["ar.refresh"]._refresh()
+
+    def section_refresh(self, label="refresh"):
+        env = self.env
+        if not env["ar.customer.stat"].search_count([]):
+            seconds, _count = timed(self.refresh)
+            env.cr.commit()
+            self.add(label, "first refresh (every row written, committed)", seconds, "s")
+        refresh, floor = self.pair(self.refresh, self.floor)
+        self.add(label, "full refresh (median)", median(refresh), "s", f"runs {fmt(refresh)}")
+        self.add(label, "SQL floor (median)", median(floor), "s", f"runs {fmt(floor)}")
+        self.add(label, "refresh / floor", median(refresh) / median(floor), "x", "target <= 3")
+        return median(refresh)
+
+    # -- 2. aging vs OCA -----------------------------------------------------------------------
+    def _ours(self, company, partners=None):
+        options = {"company_id": company.id, "as_of": AGING_AS_OF.isoformat()}
+        if partners is not None:
+            options["partner_ids"] = partners.ids
+        return options
+
+    def _oca_wizard(self, company, partners=None):
+        accounts = self.env["account.account"].search(
+            [("account_type", "=", "asset_receivable"), ("company_ids", "in", company.ids)]
+        )
+        return self.env["aged.partner.balance.report.wizard"].create(
+            {
+                "company_id": company.id,
+                "date_at": AGING_AS_OF,
+                "target_move": "posted",
+                "account_ids": [(6, 0, accounts.ids)],
+                "receivable_accounts_only": True,
+                "partner_ids": [(6, 0, partners.ids if partners is not None else [])],
+            }
+        )
+
+    def section_aging(self, pdf=True):
+        env = self.env
+        if "aged.partner.balance.report.wizard" not in env:
+            say("  OCA account_financial_report is not installed in this database: skipped")
+            return
+        company = env.ref("base.main_company")
+        ours_report = env["report.ar_analytics.report_aged_receivables"].with_company(company)
+        oca_report = env["report.account_financial_report.aged_partner_balance"].with_company(
+            company
+        )
+        wizard = self._oca_wizard(company)
+        oca_data = _as_json(wizard._prepare_report_data())
+        results = {}
+
+        def ours():
+            results["ours"] = ours_report._aging_data(self._ours(company))
+
+        def oca():
+            results["oca"] = oca_report._get_report_values(wizard.ids, oca_data)
+
+        a, b = [], []
+        for _run in range(self.runs):
+            a.append(timed(ours)[0])
+            b.append(timed(oca)[0])
+        ours_total = results["ours"]["totals"]["total"]
+        oca_total = sum(acc["residual"] for acc in results["oca"]["aged_partner_balance"])
+        customers = results["ours"]["totals"]["count"]
+        label = f"aging {AGING_AS_OF}"
+        self.add(
+            label,
+            f"ar_analytics aged receivables, data ({customers} customers)",
+            median(a),
+            "s",
+            f"runs {fmt(a)}",
+        )
+        self.add(label, "OCA Aged Partner Balance, data", median(b), "s", f"runs {fmt(b)}")
+        self.add(label, "OCA / ar_analytics", median(b) / median(a), "x", "target >= 10")
+        self.add(label, "total ar_analytics", round(ours_total, 2), company.currency_id.name)
+        self.add(label, "total OCA", round(oca_total, 2), company.currency_id.name)
+        assert abs(ours_total - oca_total) < 0.005, (ours_total, oca_total)
+        self.add(label, "totals equal to the cent", "yes")
+        if pdf:
+            self._pdf(company, label)
+
+    def _pdf(self, company, label):
+        env = self.env
+        partners = env["res.partner"].browse(
+            [
+                partner
+                for (partner,) in env.execute_query(
+                    manage_sql(
+                        "SELECT DISTINCT l.partner_id FROM account_move_line l "
+                        "JOIN account_account a ON a.id = l.account_id "
+                        "WHERE a.account_type = 'asset_receivable' AND l.company_id = %s "
+                        "AND l.parent_state = 'posted' AND l.date <= %s "
+                        "ORDER BY l.partner_id LIMIT %s",
+                        company.id,
+                        AGING_AS_OF,
+                        PDF_CUSTOMERS,
+                    )
+                )
+            ]
+        )
+        report = env["ir.actions.report"].with_company(company)
+        wizard = self._oca_wizard(company, partners)
+        oca_data = _as_json(wizard._prepare_report_data())
+        oca_action = env["ir.actions.report"].search(
+            [
+                ("report_name", "=", "account_financial_report.aged_partner_balance"),
+                ("report_type", "=", "qweb-pdf"),
+            ],
+            limit=1,
+        )
+        env["ir.config_parameter"].sudo().set_param("report.url", f"http://127.0.0.1:{PDF_PORT}")
+        server = subprocess.Popen(
+            manage.odoo_cli(
+                "-d",
+                env.cr.dbname,
+                "--db-filter",
+                f"^{env.cr.dbname}$",
+                "--http-interface",
+                "127.0.0.1",
+                "--http-port",
+                str(PDF_PORT),
+                "--log-level",
+                "warn",
+                "--workers",
+                "0",
+            ),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        sizes = {}
+        try:
+            manage.wait_for_server(server, f"http://127.0.0.1:{PDF_PORT}/web/login")
+
+            def ours():
+                pdf, _kind = report._render_qweb_pdf(
+                    "ar_analytics.action_report_aged_receivables",
+                    None,
+                    data=self._ours(company, partners),
+                )
+                sizes["ours"] = len(pdf)
+
+            def oca():
+                pdf, _kind = report._render_qweb_pdf(oca_action, wizard.ids, data=oca_data)
+                sizes["oca"] = len(pdf)
+
+            ours()  # warm-up: the server builds the report assets once
+            oca()
+            a, b = [], []
+            for _run in range(self.runs):
+                a.append(timed(ours)[0])
+                b.append(timed(oca)[0])
+        finally:
+            server.terminate()
+            server.wait(30)
+        self.add(
+            label,
+            f"ar_analytics PDF, {len(partners)} customers",
+            median(a),
+            "s",
+            f"runs {fmt(a)}, {sizes['ours'] // 1024} KiB",
+        )
+        self.add(
+            label,
+            f"OCA PDF, {len(partners)} customers",
+            median(b),
+            "s",
+            f"runs {fmt(b)}, {sizes['oca'] // 1024} KiB",
+        )
+        self.add(label, "OCA PDF / ar_analytics PDF", median(b) / median(a), "x")
+
+    # -- 3. confirmation with the credit check -------------------------------------------------
+    def section_confirm(self):
+        env = self.env
+        company = env.ref("base.main_company")
+        env = env(context=dict(env.context, allowed_company_ids=company.ids))
+        product = env["product.product"].search([("default_code", "=", "ARB-SRV")], limit=1)
+        good = env["ar.customer.stat"].search(
+            [
+                ("company_id", "=", company.id),
+                ("grade", "in", ("A", "B")),
+                ("overdue_amount", "=", 0),
+            ],
+            limit=SAMPLE * 3,
+            order="partner_id",
+        )
+        rules = {
+            "account_use_credit_limit": True,
+            "ar_rule_limit": True,
+            "ar_rule_grade": True,
+            "ar_rule_overdue": True,
+        }
+        env.cr.execute("SAVEPOINT orders")
+        company.write(rules)
+        for stat in good:
+            stat.partner_id.credit_limit = 10_000_000
+        orders = env["sale.order"].create(
+            [
+                {
+                    "partner_id": stat.partner_id.id,
+                    "company_id": company.id,
+                    "order_line": [(0, 0, {"product_id": product.id, "product_uom_qty": 1})],
+                }
+                for stat in good
+            ]
+        )
+        findings = orders._ar_credit_findings()
+        orders = orders.filtered(lambda o: o.id not in findings)[:SAMPLE]
+        env.flush_all()
+
+        def confirm():
+            for order in orders:
+                order.action_confirm()
+
+        def without():
+            company.write(dict.fromkeys(rules, False))
+            env.flush_all()
+            confirm()
+
+        try:
+            on, off = self.pair(confirm, without)
+        finally:
+            env.cr.execute("ROLLBACK TO SAVEPOINT orders")
+            env.invalidate_all()
+        n = len(orders)
+        label = "sale order confirmation"
+        self.add(
+            label,
+            f"confirm with the credit check ({n} orders)",
+            median(on) / n * 1000,
+            "ms",
+            "per order",
+        )
+        self.add(label, "confirm with the rules off", median(off) / n * 1000, "ms", "per order")
+        self.add(label, "added by the check", median(on) / median(off) - 1, "", "target <= 0.15")
+
+    # -- 4. reconciliation with incremental refresh ---------------------------------------------
+    def section_reconcile(self):
+        env = self.env
+        company = env.ref("base.main_company")
+        env = env(context=dict(env.context, allowed_company_ids=company.ids))
+        invoices = env["account.move"].search(
+            [
+                ("company_id", "=", company.id),
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+                ("payment_state", "=", "not_paid"),
+                ("currency_id", "=", company.currency_id.id),
+            ],
+            limit=SAMPLE,
+            order="id desc",
+        )
+        bank = env["account.journal"].search(
+            [("type", "=", "bank"), ("company_id", "=", company.id), ("code", "!=", "CHQR")],
+            limit=1,
+        )
+        refresh = env["ar.refresh"]
+
+        def register(context):
+            for invoice in invoices:
+                wizard = (
+                    env["account.payment.register"]
+                    .with_context(active_model="account.move", active_ids=invoice.ids, **context)
+                    .create({"journal_id": bank.id, "payment_date": datetime.date.today()})
+                )
+                wizard._create_payments()
+                env.flush_all()
+                env.cr.precommit.run()  # what the commit runs: the queue of dirty customers
+
+        queued_only, with_refresh, without = [], [], []
+
+        def queue():
+            register({})
+
+        def queue_and_refresh():
+            register({})
+            refresh._process_queue()
+
+        def skip():
+            register({"ar_skip_refresh": True})
+
+        for _run in range(self.runs):
+            with_refresh.append(self.rolled_back(queue_and_refresh))
+            queued_only.append(self.rolled_back(queue))
+            without.append(self.rolled_back(skip))
+        n = len(invoices)
+        label = "payment registration + reconciliation"
+        self.add(
+            label,
+            f"without ar_analytics' refresh ({n} payments)",
+            median(without) / n * 1000,
+            "ms",
+            "per payment",
+        )
+        self.add(
+            label,
+            "with the queue (what the user waits for)",
+            median(queued_only) / n * 1000,
+            "ms",
+            "per payment",
+        )
+        self.add(
+            label,
+            "with the queue and the incremental refresh",
+            median(with_refresh) / n * 1000,
+            "ms",
+            "per payment",
+        )
+        self.add(label, "added by the queue", median(queued_only) / median(without) - 1)
+        self.add(
+            label,
+            "added by queue + incremental refresh",
+            median(with_refresh) / median(without) - 1,
+            "",
+            "target <= 0.20",
+        )
+
+
+def _as_json(data):
+    """Report data as the report action passes it (through JSON: dates as strings)."""
+    return json.loads(json.dumps(data, default=str))
+
+
+def manage_sql(code, *args):
+    from odoo.tools import SQL
+
+    return SQL(code, *args)
+
+
+def fmt(values):
+    return "/".join(f"{v:.2f}" for v in values)
+
+
+def _status_mb(field):
+    """A memory figure of this process from /proc (VmRSS: now, VmHWM: its peak); unlike
+    getrusage's ru_maxrss, the peak starts afresh in a new process (it is not inherited
+    from the parent that started it)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def memory_probe(db):
+    """In this fresh process: the resident memory before and at the peak of a full refresh."""
+    with manage.odoo_env(db) as env:
+        env["res.partner"].search([], limit=1)
+        before = _status_mb("VmHWM")
+        seconds, _count = timed(env["ar.refresh"]._refresh)
+        peak = _status_mb("VmHWM")
+        env.cr.rollback()
+    print(json.dumps({"before_mb": before, "peak_mb": peak, "seconds": seconds}))
+
+
+def probe(db):
+    out = subprocess.run(
+        [sys.executable, __file__, "--db", db, "--memory-probe"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def machine():
+    mem = 0
+    with open("/proc/meminfo") as meminfo:
+        for line in meminfo:
+            if line.startswith("MemTotal"):
+                mem = int(line.split()[1]) / 1024 / 1024
+    return f"{os.cpu_count()} cores, {mem:.0f} GB RAM"
+
+
+def book_line(env):
+    from odoo.tools import SQL
+
+    [(customers, invoices, lines, partials)] = env.execute_query(
+        SQL(
+            """SELECT (SELECT COUNT(DISTINCT commercial_partner_id) FROM account_move
+                        WHERE move_type = 'out_invoice' AND state = 'posted'),
+                      (SELECT COUNT(*) FROM account_move
+                        WHERE move_type = 'out_invoice' AND state = 'posted'),
+                      (SELECT COUNT(*) FROM account_move_line l
+                         JOIN account_account a ON a.id = l.account_id
+                        WHERE a.account_type = 'asset_receivable'
+                          AND l.parent_state = 'posted'),
+                      (SELECT COUNT(*) FROM account_partial_reconcile)"""
+        )
+    )
+    book = env["ir.config_parameter"].sudo().get_param("ar_analytics.book")
+    built = json.loads(book).get("build_seconds") if book else None
+    return {
+        "customers": customers,
+        "invoices": invoices,
+        "receivable_lines": lines,
+        "partials": partials,
+        "build_seconds": built,
+    }
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--db", default="ar_bench")
+    parser.add_argument("--sizes", default="", help="smaller benchmark databases, comma-separated")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--only",
+        default="refresh,aging,confirm,reconcile,memory,growth,batches",
+        help="sections to run",
+    )
+    parser.add_argument("--no-pdf", action="store_true")
+    parser.add_argument("--batches", type=int, default=2, help="parallel batch processes")
+    parser.add_argument("--memory-probe", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.memory_probe:
+        memory_probe(args.db)
+        return 0
+    only = set(args.only.split(","))
+    started = time.perf_counter()
+    say(
+        f"ar_analytics benchmark on {args.db}: {machine()}, load average "
+        f"{'/'.join(f'{x:.2f}' for x in os.getloadavg())}, {args.runs} runs per figure"
+    )
+    results = {"db": args.db, "machine": machine(), "load_before": os.getloadavg()}
+    sizes = {}
+    with manage.odoo_env(args.db) as env:
+        bench = Bench(env, args.runs)
+        sizes[args.db] = book_line(env)
+        say(f"book: {json.dumps(sizes[args.db])}")
+        if "refresh" in only or "growth" in only:
+            say("\n1. full refresh vs SQL floor")
+            sizes[args.db]["refresh"] = bench.section_refresh()
+        if "aging" in only:
+            say(f"\n2. aged receivables as of {AGING_AS_OF} vs OCA")
+            bench.section_aging(pdf=not args.no_pdf)
+        if "confirm" in only:
+            say("\n3. sale order confirmation")
+            bench.section_confirm()
+        if "reconcile" in only:
+            say("\n4. payment registration with incremental refresh")
+            bench.section_reconcile()
+        env.cr.rollback()
+    rows = bench.rows
+    if "memory" in only:
+        say("\n5. peak memory of the full refresh (fresh process)")
+        memory = probe(args.db)
+        bench.add("memory", "process before the refresh", memory["before_mb"], "MB")
+        bench.add("memory", "peak during the refresh", memory["peak_mb"], "MB", "target <= 1024")
+        bench.add("memory", "added by the refresh", memory["peak_mb"] - memory["before_mb"], "MB")
+    if "growth" in only and args.sizes:
+        say("\n5b. refresh time by book size")
+        for db in [d for d in args.sizes.split(",") if d]:
+            with manage.odoo_env(db) as env:
+                small = Bench(env, args.runs)
+                sizes[db] = book_line(env)
+                say(f"book {db}: {json.dumps(sizes[db])}")
+                sizes[db]["refresh"] = small.section_refresh(label=f"refresh {db}")
+                rows += small.rows
+                env.cr.rollback()
+        ordered = sorted(sizes.values(), key=lambda s: s["invoices"])
+        if len(ordered) > 1 and all("refresh" in s for s in ordered):
+            ratio = ordered[-1]["refresh"] / ordered[0]["refresh"]
+            growth = ordered[-1]["invoices"] / ordered[0]["invoices"]
+            bench.add(
+                "growth",
+                f"refresh time {ordered[-1]['invoices']} / {ordered[0]['invoices']} invoices",
+                ratio,
+                "x",
+                f"book {growth:.1f}x larger; target <= 12",
+            )
+    if "batches" in only:
+        say("\n6. refresh in partner batches, parallel processes")
+        from batches import run_batches
+
+        for label, value, unit, note in run_batches(args.db, args.batches):
+            bench.add("batches", label, value, unit, note)
+    results["load_after"] = os.getloadavg()
+    say(
+        f"\n{'=' * 100}\nResults ({args.db}, {machine()}, load average before "
+        f"{'/'.join(f'{x:.2f}' for x in results['load_before'])}, after "
+        f"{'/'.join(f'{x:.2f}' for x in results['load_after'])}; "
+        f"{time.perf_counter() - started:.0f} s)"
+    )
+    say(
+        "book sizes: "
+        + "; ".join(
+            f"{db}: {s['customers']} customers, {s['invoices']} invoices, "
+            f"{s['receivable_lines']} receivable lines, {s['partials']} reconciliations"
+            + (f", built in {s['build_seconds']:.0f} s" if s.get("build_seconds") else "")
+            for db, s in sizes.items()
+        )
+    )
+    say(f"| {'section':<38} | {'figure':<52} | {'value':>12} | unit | note")
+    say(f"|{'-' * 40}|{'-' * 54}|{'-' * 14}|------|------")
+    for section, label, value, unit, note in bench.rows:
+        shown = f"{value:.3f}" if isinstance(value, float) else str(value)
+        say(f"| {section:<38} | {label:<52} | {shown:>12} | {unit:<4} | {note}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
