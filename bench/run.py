@@ -340,14 +340,20 @@ class Bench:
         def confirm():
             for order in orders:
                 order.action_confirm()
-
-        def without():
-            company.write(dict.fromkeys(rules, False))
+            # what the user waits for includes the writes (the check itself flushes)
             env.flush_all()
-            confirm()
+
+        def switched(on):
+            def run():
+                # the same settings write on both sides
+                company.write(dict.fromkeys(rules, on))
+                env.flush_all()
+                confirm()
+
+            return run
 
         try:
-            on, off = self.pair(confirm, without)
+            on, off = self.pair(switched(True), switched(False))
         finally:
             env.cr.execute("ROLLBACK TO SAVEPOINT orders")
             env.invalidate_all()
