@@ -38,6 +38,8 @@ TEST_DB = "ar_analytics_test"
 MODULES = "account,sale,ar_analytics"
 #: Excel exports, installed with the addon when OCA's report_xlsx is available
 XLSX_ADDON = "ar_analytics_xlsx"
+#: where ``demo`` starts Odoo
+SERVER_URL = "http://127.0.0.1:8069"
 
 
 def report_xlsx_available():
@@ -321,7 +323,7 @@ def server_args(dbname):
     )
 
 
-def wait_for_server(server, url="http://127.0.0.1:8069/web/login", timeout=120):
+def wait_for_server(server, url=f"{SERVER_URL}/web/login", timeout=120):
     """Wait until Odoo answers (or fail if it stopped)."""
     import urllib.error
     import urllib.request
@@ -343,9 +345,17 @@ def print_aging(env, dbname):
     company = env.ref("base.main_company")
     wizard = env["ar.aging.report.wizard"].with_company(company).create({"company_id": company.id})
     report = env["ir.actions.report"].with_company(company)
-    pdf, _kind = report._render_qweb_pdf(
-        "ar_analytics.action_report_aged_receivables", None, data=wizard._options()
-    )
+    # wkhtmltopdf fetches the stylesheets from the server started here, whatever web.base.url
+    # says (an admin's login through another address or port rewrites it)
+    params = env["ir.config_parameter"].sudo()
+    previous = params.get_param("report.url")
+    params.set_param("report.url", SERVER_URL)
+    try:
+        pdf, _kind = report._render_qweb_pdf(
+            "ar_analytics.action_report_aged_receivables", None, data=wizard._options()
+        )
+    finally:
+        params.set_param("report.url", previous or False)
     OUTPUT.mkdir(exist_ok=True)
     path = OUTPUT / f"{dbname}_aged_receivables.pdf"
     path.write_bytes(pdf)
