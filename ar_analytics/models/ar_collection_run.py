@@ -23,6 +23,8 @@ CUSTOMER_FORECAST_MIN_MONTHS = 12
 #: the grade a downgrade is measured against: the grade this many days before
 GRADE_LOOKBACK_DAYS = 30
 SEVERITY_RANK = {"warn": 1, "alert": 2}
+#: first key of the per-company advisory lock of this job (second key: company id)
+COLLECTION_LOCK = 0x41520003
 SLOPES = ("invoiced", "collected", "collection_rate", "wadl", "cei")
 MONTH_COLUMNS = (
     "invoiced",
@@ -108,6 +110,12 @@ class ArCollectionRun(models.AbstractModel):
     def _run_company(self, company, as_of=None, notify=True):
         # evidence and activities are written in the company's language
         self = self.with_context(lang=company.partner_id.lang or self.env.lang)  # noqa: PLW0642
+        [(locked,)] = self.env.execute_query(
+            SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", COLLECTION_LOCK, company.id)
+        )
+        if not locked:  # the same job for the same company is under way: it writes the same
+            _logger.info("collection trend and signals of %s: already running", company.name)
+            return 0
         started = time.perf_counter()
         refresh = self.env["ar.refresh"]
         as_of = as_of or refresh._default_as_of(company)

@@ -269,3 +269,20 @@ class TestSignals(ArCase):
             "ar_analytics.action_report_credit_statement", self.customer.ids
         )
         self.assertNotIn("Early-warning signals", customer_html.decode())
+
+    def test_a_second_run_at_once_skips(self):
+        """Two runs for one company at the same time: the second writes nothing."""
+        from odoo.sql_db import db_connect
+
+        from ..models.ar_collection_run import COLLECTION_LOCK
+
+        with db_connect(self.env.cr.dbname).cursor() as other:
+            other.execute(
+                "SELECT pg_advisory_xact_lock(%s, %s)", (COLLECTION_LOCK, self.company.id)
+            )
+            self.assertEqual(self.job._run_company(self.company, as_of=DRIFT_MONTH_END), 0)
+            self.assertFalse(
+                self.env["ar.trend.month"].search_count([("company_id", "=", self.company.id)])
+            )
+            other.rollback()
+        self.assertTrue(self.job._run_company(self.company, as_of=DRIFT_MONTH_END))
