@@ -179,25 +179,34 @@ class ArCollectionRun(models.AbstractModel):
         return as_of - datetime.timedelta(days=1)
 
     @api.model
-    def _history_at(self, company, date, partner_ids):
-        """Each customer's latest score history row dated up to ``date``: grade and overdue
-        ratio, indexed by partner."""
+    def _history_at(self, company, dates, partner_ids):
+        """Each customer's latest score history row dated up to each of ``dates``, in one
+        statement: {date: frame of grade and overdue ratio indexed by partner}."""
         rows = self.env.execute_query(
             SQL(
                 """
-            SELECT DISTINCT ON (partner_id) partner_id, grade, overdue_ratio
-              FROM ar_score_history
-             WHERE company_id = %s AND date <= %s AND partner_id = ANY(%s::int4[])
-             ORDER BY partner_id, date DESC, id DESC
+            SELECT d.date, h.partner_id, h.grade, h.overdue_ratio
+              FROM unnest(%s::date[]) AS d(date)
+              JOIN LATERAL (
+                    SELECT DISTINCT ON (partner_id) partner_id, grade, overdue_ratio
+                      FROM ar_score_history
+                     WHERE company_id = %s AND date <= d.date
+                       AND partner_id = ANY(%s::int4[])
+                     ORDER BY partner_id, date DESC, id DESC
+                   ) h ON TRUE
             """,
+                list(dates),
                 company.id,
-                date,
                 partner_ids,
             )
         )
-        return pd.DataFrame(rows, columns=["partner_id", "grade", "overdue_ratio"]).set_index(
-            "partner_id"
-        )
+        frame = pd.DataFrame(rows, columns=["date", "partner_id", "grade", "overdue_ratio"])
+        return {
+            date: frame.loc[frame["date"] == date].set_index("partner_id")[
+                ["grade", "overdue_ratio"]
+            ]
+            for date in dates
+        }
 
     @api.model
     def _customer_inputs(self, company, as_of, items_out, allocs, stats):
@@ -206,11 +215,10 @@ class ArCollectionRun(models.AbstractModel):
         credit limit (core's figures, as the credit rules read them)."""
         frame = signals.payment_index_windows(items_out, allocs, as_of)
         partner_ids = [int(p) for p in frame.index.union(stats.index) if p]
-        now = self._history_at(company, as_of, partner_ids)
         share_date = as_of - datetime.timedelta(days=signals.OVERDUE_SHARE_DAYS)
-        before = self._history_at(company, share_date, partner_ids)
         grade_date = as_of - datetime.timedelta(days=GRADE_LOOKBACK_DAYS)
-        grade_before = self._history_at(company, grade_date, partner_ids)
+        history = self._history_at(company, (as_of, share_date, grade_date), partner_ids)
+        now, before, grade_before = (history[d] for d in (as_of, share_date, grade_date))
         frame = frame.reindex(frame.index.union(pd.Index(partner_ids)))
         frame["overdue_share"] = now["overdue_ratio"]
         frame["overdue_share_before"] = before["overdue_ratio"]
@@ -742,7 +750,7 @@ class ArCollectionRun(models.AbstractModel):
                SET signal_severity = COALESCE(v.severity, 'none')
               FROM ar_customer_stat s2
          LEFT JOIN %(unnest)s ON v.partner_id = s2.partner_id
-             WHERE s.id = s2.id AND s.company_id = %(company)s
+             WHERE s2.id = s.id AND s.company_id = %(company)s
                AND s.signal_severity IS DISTINCT FROM COALESCE(v.severity, 'none')
             """,
                 unnest=_unnest(
@@ -794,7 +802,7 @@ class ArCollectionRun(models.AbstractModel):
         todo = self.env.ref("mail.mail_activity_data_todo")
         model = self.env["ir.model"]._get_id("res.partner")
         activities = []
-        notified = pending.browse()
+        by_user = {}
         for row in pending:
             user = self._recipient(company, row.partner_id, managers)
             if not user:
@@ -812,9 +820,9 @@ class ArCollectionRun(models.AbstractModel):
                     "date_deadline": fields.Date.context_today(self),
                 }
             )
-            notified |= row
-            row.activity_user_id = user
+            by_user[user] = by_user.get(user, pending.browse()) | row
         self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(
             activities
         )
-        notified.write({"notified": True})
+        for user, rows in by_user.items():  # one UPDATE per recipient
+            rows.write({"notified": True, "activity_user_id": user.id})
