@@ -25,8 +25,11 @@ from .contribution import (
     concentration,
     contribution,
     contribution_columns,
+    contribution_ranks,
     margin_coverage,
     rfm,
+    rfm_ranks,
+    sales_summary,
 )
 from . import constants
 from .constants import (
@@ -116,6 +119,7 @@ __all__ = [
     "concentration",
     "contribution",
     "contribution_columns",
+    "contribution_ranks",
     "countback",
     "credit_rules",
     "credit_scores",
@@ -139,6 +143,8 @@ __all__ = [
     "payment_index",
     "prepare_frames",
     "rfm",
+    "rfm_ranks",
+    "sales_summary",
     "score_columns",
     "score_from_indicators",
     "score_indicators",

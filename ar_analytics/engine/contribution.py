@@ -81,6 +81,37 @@ def _revenue_order(revenue):
     return np.lexsort((revenue.index.to_numpy(), -revenue.to_numpy()))
 
 
+def sales_summary(sales, as_of, *, window_days=DEFAULT_WINDOW_DAYS, by="partner_id"):
+    """What ranks a customer among the others (section 5), one row per customer with a
+    sales line dated <= as_of (all history), ascending:
+
+    - ``revenue``: R of the window (invoices - credit notes);
+    - ``cost``: the window lines' cost, NaN when any of them is unknown;
+    - ``margin_approximate``: some window line's cost came from 'standard';
+    - ``last_invoice``: the last out_invoice invoice_date (NaT for credit notes only);
+    - ``frequency``: distinct out_invoice moves of the window.
+
+    :func:`contribution_ranks` and :func:`rfm_ranks` rank customers from it, so that a
+    refresh of some customers can rank them among the others' summaries as stored."""
+    as_of = as_timestamp(as_of)
+    history = _history(sales, as_of)
+    index = group_index(history, by)
+    lines = _window(history, as_of, window_days)
+    known = lines["cost"].notna() & (lines["cost_source"] != COST_NONE)
+    unknown = group_sum(lines, by, (~known).astype("float64"), index)
+    approximate = known & (lines["cost_source"] == COST_STANDARD)
+    invoices = history.loc[history["move_type"] == MOVE_INVOICE]
+    recent = _window(invoices, as_of, window_days)
+    out = pd.DataFrame(index=index)
+    out["revenue"] = group_sum(lines, by, lines["revenue"], index)
+    cost = group_sum(lines, by, lines["cost"].where(known, 0.0), index)
+    out["cost"] = cost.where(unknown == 0)
+    out["margin_approximate"] = group_sum(lines, by, approximate.astype("float64"), index) > 0
+    out["last_invoice"] = invoices.groupby(by)["invoice_date"].max().reindex(index)
+    out["frequency"] = recent.groupby(by)["move_id"].nunique().reindex(index, fill_value=0)
+    return out
+
+
 def contribution(
     sales,
     as_of,
@@ -112,24 +143,23 @@ def contribution(
 
     Index: customers (``by``) with a line dated <= as_of, ascending.
     """
-    as_of = as_timestamp(as_of)
-    core, important = _check_tier_cutoffs(cutoffs)
-    history = _history(sales, as_of)
-    index = group_index(history, by)
-    lines = _window(history, as_of, window_days)
-    known = lines["cost"].notna() & (lines["cost_source"] != COST_NONE)
-    unknown = group_sum(lines, by, (~known).astype("float64"), index)
-    approximate = known & (lines["cost_source"] == COST_STANDARD)
+    summary = sales_summary(sales, as_of, window_days=window_days, by=by)
+    return contribution_ranks(summary, cutoffs=cutoffs)
 
+
+def contribution_ranks(summary, *, cutoffs=DEFAULT_TIER_CUTOFFS):
+    """:func:`contribution` from a :func:`sales_summary` (columns revenue, cost,
+    margin_approximate), every customer of it ranked among the others."""
+    core, important = _check_tier_cutoffs(cutoffs)
+    index = summary.index
     out = pd.DataFrame(index=index)
-    out["revenue"] = group_sum(lines, by, lines["revenue"], index)
+    out["revenue"] = summary["revenue"].astype("float64")
     positive = out["revenue"] > 0
     total = out["revenue"].where(positive, 0.0).sum()
     out["revenue_share"] = ratio(out["revenue"], total, positive=True)
-    cost = group_sum(lines, by, lines["cost"].where(known, 0.0), index)
-    out["cost"] = cost.where(unknown == 0)
+    out["cost"] = summary["cost"].astype("float64")
     out["margin"] = out["revenue"] - out["cost"]
-    out["margin_approximate"] = group_sum(lines, by, approximate.astype("float64"), index) > 0
+    out["margin_approximate"] = summary["margin_approximate"].astype(bool)
     out["margin_share"] = ratio(out["margin"], out["margin"].sum(), positive=True)
 
     order = _revenue_order(out["revenue"])
@@ -208,17 +238,17 @@ def rfm(sales, as_of, *, window_days=DEFAULT_WINDOW_DAYS, by="partner_id"):
 
     Index as :func:`contribution`.
     """
-    as_of = as_timestamp(as_of)
-    history = _history(sales, as_of)
-    index = group_index(history, by)
-    invoices = history.loc[history["move_type"] == MOVE_INVOICE]
-    last = invoices.groupby(by)["invoice_date"].max().reindex(index)
-    recent = _window(invoices, as_of, window_days)
-    lines = _window(history, as_of, window_days)
-    out = pd.DataFrame(index=index)
-    out["recency"] = day_diff(as_of, last)
-    out["frequency"] = recent.groupby(by)["move_id"].nunique().reindex(index, fill_value=0)
-    out["monetary"] = group_sum(lines, by, lines["revenue"], index)
+    summary = sales_summary(sales, as_of, window_days=window_days, by=by)
+    return rfm_ranks(summary, as_of)
+
+
+def rfm_ranks(summary, as_of):
+    """:func:`rfm` from a :func:`sales_summary` (columns revenue, last_invoice,
+    frequency), every customer of it ranked among the others."""
+    out = pd.DataFrame(index=summary.index)
+    out["recency"] = day_diff(as_timestamp(as_of), summary["last_invoice"])
+    out["frequency"] = summary["frequency"].astype("int64")
+    out["monetary"] = summary["revenue"].astype("float64")
     out["r_score"] = _quintiles(out["recency"], ascending=False)
     out["f_score"] = _quintiles(out["frequency"].astype("float64"))
     out["m_score"] = _quintiles(out["monetary"])

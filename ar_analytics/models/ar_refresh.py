@@ -436,11 +436,17 @@ class ArRefresh(models.AbstractModel):
         sales = self._extract_sales(company, as_of, partner_ids)
         window = params["window_days"]
         tiers = company._ar_tier_cutoffs()
-        if ranks is None:
-            contribution = engine.contribution(sales, as_of, window_days=window, cutoffs=tiers)
-            rfm = engine.rfm(sales, as_of, window_days=window)
-        else:  # ranked among all the company's customers (a batch: _refresh_batch)
+        if ranks is not None:  # ranked among all the company's customers (_refresh_batch)
             contribution, rfm = ranks
+        else:
+            summary = engine.sales_summary(sales, as_of, window_days=window)
+            if partner_ids is not None:
+                # some customers (an incremental refresh): ranked among the others as
+                # stored by their last refresh, not among themselves alone
+                summary = pd.concat([summary, self._stored_summary(company, summary.index)])
+                summary = summary.sort_index()
+            contribution = engine.contribution_ranks(summary, cutoffs=tiers)
+            rfm = engine.rfm_ranks(summary, as_of)
         figures = figures.join(scores).join(bundle["trend"]).join(contribution).join(rfm)
         figures["tier"] = figures["tier"].fillna(engine.constants.TIER_GENERAL)
         figures["action"] = engine.action_labels(figures["tier"], figures["grade"]).to_numpy()
@@ -452,6 +458,41 @@ class ArRefresh(models.AbstractModel):
             "moves": bundle["moves"],
             "contribution": contribution,
         }
+
+    @api.model
+    def _stored_summary(self, company, excluded):
+        """``engine.sales_summary`` of the company's other customers, from their stored
+        figures (stored revenue is NULL for a customer without sales); the last invoice
+        date is the stored as-of date minus the stored recency."""
+        rows = self.env.execute_query(
+            SQL(
+                """
+            SELECT partner_id, revenue::float8, cost_of_sales::float8,
+                   COALESCE(margin_approximate, FALSE), as_of - recency_days, frequency
+              FROM ar_customer_stat
+             WHERE company_id = %s AND revenue IS NOT NULL AND partner_id <> ALL(%s)
+            """,
+                company.id,
+                _array([int(p) for p in excluded], "int4"),
+            )
+        )
+        summary = pd.DataFrame(
+            rows,
+            columns=[
+                "partner_id",
+                "revenue",
+                "cost",
+                "margin_approximate",
+                "last_invoice",
+                "frequency",
+            ],
+        ).set_index("partner_id")
+        summary["revenue"] = summary["revenue"].astype("float64")
+        summary["cost"] = summary["cost"].astype("float64")
+        summary["margin_approximate"] = summary["margin_approximate"].astype(bool)
+        summary["last_invoice"] = pd.to_datetime(summary["last_invoice"])
+        summary["frequency"] = summary["frequency"].fillna(0).astype("int64")
+        return summary
 
     @api.model
     def _open_items(self, company, as_of, partner_ids=None, buckets=None, basis=None):

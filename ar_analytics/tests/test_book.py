@@ -387,6 +387,39 @@ class TestBook(BookCase):
         shares = sum(s.revenue_share for s in stats if s.revenue > 0)
         self.assertAlmostEqual(shares, 1.0, places=6)
 
+    def test_refresh_of_some_customers_ranks_them_among_all(self):
+        """An incremental refresh (a payment, a posting) of a few customers ranks them among
+        the company's other customers as stored, not among themselves: the same tier, rank,
+        shares and RFM scores as the full refresh."""
+        ranked = [
+            "tier",
+            "revenue_rank",
+            "revenue_share",
+            "margin_share",
+            "cumulative_share_before",
+            "recency_days",
+            "frequency",
+            "r_score",
+            "f_score",
+            "m_score",
+        ]
+        self._refresh(BOOK_END, company=self.company_a)
+        stats = self.env["ar.customer.stat"].search(
+            [("company_id", "=", self.company_a.id)], order="revenue_rank"
+        )
+        by_tier = {}
+        for stat in stats:
+            by_tier.setdefault(stat.tier, stat)
+        self.assertEqual(set(by_tier), {"core", "important", "general"})
+        some = self.env["ar.customer.stat"].union(*by_tier.values())
+        full = some.read(ranked)
+        self._refresh(BOOK_END, partners=some.partner_id, company=self.company_a)
+        some.invalidate_recordset()
+        for before, after in zip(full, some.read(ranked), strict=True):
+            for field in ranked:
+                self.assertAlmostEqual(after[field], before[field], places=9, msg=field)
+        self.assertEqual(by_tier["general"].tier, "general")
+
     def test_backtest_on_the_book(self):
         result = self.env["ar.refresh"]._backtest(self.company_a, horizon_days=120, as_of=BOOK_END)
         self.assertGreater(result["customers"], 5)

@@ -364,3 +364,40 @@ def test_tiers_and_grades_combine():
         "cash_in_advance",
         "cash_in_advance",
     ]
+
+
+def test_some_customers_ranked_among_the_others_summaries():
+    """A refresh of some customers ranks their sales summary among the others' stored
+    summaries: the same contribution and RFM as ranking everyone's lines; ranked among
+    themselves alone, customer 2 would be 'core'."""
+    frame = pd.concat(
+        [
+            rfm_sales(),
+            sales_frame(
+                [
+                    {"partner_id": 5, "move_id": 20, "revenue": 5, "cost_source": "standard"},
+                    {"partner_id": 6, "move_id": 21, "revenue": -30, "move_type": "out_refund"},
+                    {"partner_id": 7, "move_id": 22, "revenue": 40, "cost": np.nan},
+                ]
+            ),
+        ],
+        ignore_index=True,
+    )
+    full = engine.contribution(frame, AS_OF, cutoffs=(0.5, 0.9))
+    full_rfm = engine.rfm(frame, AS_OF)
+    summary = engine.sales_summary(frame, AS_OF)
+    assert summary.index.tolist() == full.index.tolist()
+    some = [2, 5]
+    mine = engine.sales_summary(frame[frame["partner_id"].isin(some)], AS_OF)
+    others = summary.drop(index=some)
+    combined = pd.concat([mine, others]).sort_index()
+    pd.testing.assert_frame_equal(
+        engine.contribution_ranks(combined, cutoffs=(0.5, 0.9)), full, check_dtype=False
+    )
+    pd.testing.assert_frame_equal(engine.rfm_ranks(combined, AS_OF), full_rfm, check_dtype=False)
+    alone = engine.contribution_ranks(mine, cutoffs=(0.5, 0.9))
+    assert full.loc[2, "tier"] == "important"
+    assert alone.loc[2, "tier"] == "core"  # what ranking among themselves got wrong
+    assert full.loc[5, "tier"] == "general"
+    assert full.loc[6, "tier"] == "general" and np.isnan(full_rfm.loc[6, "recency"])
+    assert np.isnan(full.loc[7, "margin"])
