@@ -5,7 +5,7 @@ incremental refresh (posting, cancelling, resetting, reconciling, unreconciling)
 
 import datetime
 import logging
-import sys
+import tempfile
 import time
 from functools import partial
 
@@ -31,9 +31,6 @@ INCREMENTAL_LIMIT = 500
 # a time; refreshes of some customers share WRITE_LOCK, which a full refresh takes exclusively
 REFRESH_LOCK = 0x41520001
 WRITE_LOCK = 0x41520002
-# rows fetched at a time by the extraction
-FETCH_ROWS = 50000
-
 ITEM_COLUMNS = [
     "item_id",
     "move_id",
@@ -61,7 +58,7 @@ ALLOC_COLUMNS = [
     "cp_pending",
     "cp_is_exchange",
 ]
-DATE_COLUMNS = ("date", "invoice_date", "date_maturity", "max_date", "pay_date")
+DATE_COLUMNS = ("date", "invoice_date", "date_maturity", "max_date", "pay_date", "payment_date")
 MOVE_FIGURES = {
     # engine column -> (account.move field, SQL type)
     "payment_date": ("ar_payment_date", "date"),
@@ -75,36 +72,68 @@ MOVE_FIGURES = {
 }
 
 
-def _frame(rows, columns):
-    frame = pd.DataFrame(rows, columns=columns)
-    for column in DATE_COLUMNS:
-        if column in frame:
-            frame[column] = pd.to_datetime(frame[column])
-    for column in frame.columns:
-        if pd.api.types.is_string_dtype(frame[column]) and column not in DATE_COLUMNS:
-            # one string object per distinct value (move types), not one per row: the rows'
-            # own strings would outlive their chunk and pin its memory (fragmentation)
-            values = [
-                sys.intern(v) if isinstance(v, str) else v
-                for v in frame[column].to_numpy(dtype=object)
-            ]
-            frame[column] = pd.Series(values, index=frame.index, dtype=frame[column].dtype)
-    return frame
+BOOL_COLUMNS = ("is_payment", "cp_is_payment", "cp_pending", "cp_is_exchange", "computed")
+TEXT_COLUMNS = ("move_type", "cp_move_type", "paid_on_time")
+EPOCH = np.datetime64("1970-01-01", "D")
 
 
-def _query_frame(env, query, columns):
-    """The rows of ``query`` as a frame, through an SQL cursor fetched FETCH_ROWS at a time
-    and typed chunk by chunk: the rows exist as text (libpq) and Python tuples for one chunk
-    at a time, not for the whole book (the peak memory of a large refresh)."""
+def _query_frame(env, query, columns, order_by):
+    """The rows of ``query`` as a frame, through PostgreSQL's COPY in CSV: the server
+    formats the rows as text, pandas' C parser types them, no Python object per value
+    (the extraction of a large book was mostly Python tuples and their conversion). Dates
+    travel as day numbers and booleans as 0/1 (parsed as plain integers); the text goes
+    through a temporary file, so the peak memory is the frame, not the text as well.
+    Unlike a cursor fetched in chunks, COPY lets PostgreSQL plan parallel workers."""
     env.flush_query(query)
-    env.cr.execute(SQL("DECLARE ar_extract NO SCROLL CURSOR FOR %s", query))
-    chunks = []
-    while rows := env.execute_query(SQL("FETCH %s FROM ar_extract", FETCH_ROWS)):
-        chunks.append(_frame(rows, columns))
-    env.cr.execute(SQL("CLOSE ar_extract"))
-    if len(chunks) == 1:
-        return chunks[0]
-    return pd.concat(chunks, ignore_index=True) if chunks else _frame([], columns)
+    names = SQL(", ").join(SQL.identifier(name) for name in columns)
+    outputs = SQL(", ").join(
+        SQL("%s - DATE '1970-01-01'", SQL.identifier("q", name))
+        if name in DATE_COLUMNS
+        else SQL("%s::int", SQL.identifier("q", name))
+        if name in BOOL_COLUMNS
+        else SQL.identifier("q", name)
+        for name in columns
+    )
+    copy = SQL(
+        "COPY (SELECT %s FROM (%s) AS q(%s)) TO STDOUT WITH (FORMAT csv)", outputs, query, names
+    )
+    with tempfile.TemporaryFile() as text:
+        env.cr.copy_expert(env.cr.mogrify(copy), text)
+        size = text.tell()
+        text.seek(0)
+        frame = (
+            pd.read_csv(
+                text,
+                header=None,
+                names=columns,
+                dtype={name: "str" for name in columns if name in TEXT_COLUMNS},
+                keep_default_na=False,
+                na_values=[""],
+                # PostgreSQL writes the shortest text that reads back as the same float8: read
+                # it back exactly (the default parser may be off by one unit in the last place)
+                float_precision="round_trip",
+            )
+            if size
+            else pd.DataFrame({name: pd.Series(dtype="float64") for name in columns})
+        )
+    for name in columns:
+        if name in DATE_COLUMNS:
+            days = frame[name].to_numpy(dtype="float64", na_value=np.nan)
+            dates = np.full(len(days), np.datetime64("NaT"), dtype="datetime64[s]")
+            known = ~np.isnan(days)
+            dates[known] = (EPOCH + days[known].astype("int64")).astype("datetime64[s]")
+            frame[name] = dates
+        elif name in BOOL_COLUMNS:
+            frame[name] = frame[name].astype(bool)
+        elif name in TEXT_COLUMNS:
+            # one string object per distinct value (move types), not one per row
+            codes, uniques = pd.factorize(frame[name])
+            values = np.append(np.asarray(uniques, dtype=object), None)[codes]
+            frame[name] = pd.Series(values, index=frame.index, dtype="str")
+    # in a stable order whatever plan PostgreSQL chose (parallel workers return rows in any
+    # order): float sums, and so the stored figures, do not change between two runs
+    order = np.lexsort([frame[name].to_numpy() for name in reversed(order_by)])
+    return frame.take(order).reset_index(drop=True)
 
 
 def _sql_values(series, sql_type):
@@ -159,16 +188,27 @@ def _unnest(columns):
     )
 
 
+# above this many items, the allocations are read for the whole company and kept for the
+# items in pandas (a join with hundreds of thousands of ids plans badly); below, by id
+ALLOC_BY_ID_LIMIT = 100000
+# the counterpart line's figures of an allocation (ALLOC_COLUMNS after max_date)
+COUNTERPART = SQL(
+    """cp.date, cpm.move_type,
+       (cpm.origin_payment_id IS NOT NULL OR cpm.statement_line_id IS NOT NULL),
+       (pay.id IS NOT NULL AND pay.is_matched IS NOT TRUE),
+       cpm.id IN (SELECT exchange_move_id FROM account_partial_reconcile
+                   WHERE exchange_move_id IS NOT NULL)"""
+)
+
+
 def _allocation_side(as_of, side):
-    """Allocations of the partials whose ``side`` ('debit' or 'credit') line is an item."""
+    """Allocations of the partials whose ``side`` ('debit' or 'credit') line is one of the
+    ``items`` (index look-ups: a few items)."""
     other = "credit" if side == "debit" else "debit"
     return SQL(
         """
         SELECT part.id, items.id, cp.id, %(item_amount)s::float8, part.amount::float8,
-               part.max_date, cp.date, cpm.move_type,
-               (cpm.origin_payment_id IS NOT NULL OR cpm.statement_line_id IS NOT NULL),
-               (pay.id IS NOT NULL AND pay.is_matched IS NOT TRUE),
-               EXISTS (SELECT 1 FROM account_partial_reconcile x WHERE x.exchange_move_id = cpm.id)
+               part.max_date, %(counterpart)s
           FROM items
           JOIN account_partial_reconcile part ON %(item_line)s = items.id
           JOIN account_move_line cp ON cp.id = %(cp_line)s
@@ -179,7 +219,45 @@ def _allocation_side(as_of, side):
         item_amount=SQL.identifier("part", f"{side}_amount_currency"),
         item_line=SQL.identifier("part", f"{side}_move_id"),
         cp_line=SQL.identifier("part", f"{other}_move_id"),
+        counterpart=COUNTERPART,
         as_of=as_of,
+    )
+
+
+def _allocations(company, item_ids, as_of):
+    """Allocations of ALLOC_COLUMNS: one row per partial reconciliation dated up to as_of
+    and item on either side of it (two rows when both are), with its counterpart line.
+
+    For a few items, by id, each side through its index. For many, every partial of the
+    company's receivable accounts in one pass over the partials and the lines, both sides
+    at once (both lines of a partial share their account, and max_date is the later of
+    their dates): a superset that the caller narrows to the items."""
+    if len(item_ids) <= ALLOC_BY_ID_LIMIT:
+        return SQL(
+            "WITH items AS MATERIALIZED (SELECT unnest(%s) AS id) %s UNION ALL %s",
+            _array(item_ids, "int4"),
+            _allocation_side(as_of, "debit"),
+            _allocation_side(as_of, "credit"),
+        )
+    return SQL(
+        """
+        SELECT part.id, side.item_id, cp.id, side.item_amount::float8, part.amount::float8,
+               part.max_date, %(counterpart)s
+          FROM account_partial_reconcile part
+         CROSS JOIN LATERAL (
+                VALUES (part.debit_move_id, part.credit_move_id, part.debit_amount_currency),
+                       (part.credit_move_id, part.debit_move_id, part.credit_amount_currency)
+               ) AS side(item_id, counterpart_id, item_amount)
+          JOIN account_move_line cp ON cp.id = side.counterpart_id
+          JOIN account_move cpm ON cpm.id = cp.move_id
+     LEFT JOIN account_payment pay ON pay.id = cpm.origin_payment_id
+         WHERE part.max_date <= %(as_of)s AND part.company_id = %(company)s
+           AND cp.account_id IN (SELECT id FROM account_account
+                                  WHERE account_type = 'asset_receivable')
+        """,
+        counterpart=COUNTERPART,
+        as_of=as_of,
+        company=company.id,
     )
 
 
@@ -209,81 +287,95 @@ class ArRefresh(models.AbstractModel):
                 | Domain("matched_debit_ids.max_date", ">", as_of)
                 | Domain("matched_credit_ids.max_date", ">", as_of)
             )
-        return self.env["account.move.line"]._search(domain).subselect()
+        return self.env["account.move.line"]._search(domain)
 
     def _extract(self, company, as_of, partner_ids=None, open_only=False):
         """(items, allocs) frames of engine_contract.md for one company at as_of;
         ``open_only``: only the items with a residual at as_of (the aged receivables)."""
-        items_subquery = self._items_query(company, as_of, partner_ids, open_only)
-        settled, still_open = SQL(), SQL("TRUE")
+        query = self._items_query(company, as_of, partner_ids, open_only)
+        line = query.table
+
+        def column(alias, name):
+            return SQL.identifier(alias, name)
+
+        # joined to the ORM's query (record rules applied): one scan of the lines
+        query.add_join(
+            "JOIN",
+            "ar_move",
+            "account_move",
+            SQL("%s = %s", column("ar_move", "id"), column(line, "move_id")),
+        )
+        query.add_join(
+            "LEFT JOIN",
+            "ar_partner",
+            "res_partner",
+            SQL("%s = %s", column("ar_partner", "id"), column(line, "partner_id")),
+        )
         if open_only:
             # what the partials up to as_of settled of each candidate (index look-ups)
-            settled = SQL(
-                """
-            LEFT JOIN LATERAL (
+            query.add_join(
+                "LEFT JOIN",
+                "ar_settled",
+                SQL(
+                    """LATERAL (
                 SELECT SUM(s.amount) AS amount, SUM(s.amount_currency) AS amount_currency
                   FROM (SELECT amount, debit_amount_currency AS amount_currency
                           FROM account_partial_reconcile
-                         WHERE debit_move_id = l.id AND max_date <= %(as_of)s
+                         WHERE debit_move_id = %(id)s AND max_date <= %(as_of)s
                          UNION ALL
                         SELECT -amount, -credit_amount_currency
                           FROM account_partial_reconcile
-                         WHERE credit_move_id = l.id AND max_date <= %(as_of)s) s
-            ) settled ON TRUE
-                """,
-                as_of=as_of,
+                         WHERE credit_move_id = %(id)s AND max_date <= %(as_of)s) s
+            )""",
+                    id=column(line, "id"),
+                    as_of=as_of,
+                ),
+                SQL("TRUE"),
             )
-            still_open = SQL(
-                "(l.balance <> COALESCE(settled.amount, 0) "
-                "OR l.amount_currency <> COALESCE(settled.amount_currency, 0))"
+            query.add_where(
+                SQL(
+                    "(%(balance)s <> COALESCE(ar_settled.amount, 0) "
+                    "OR %(amount_currency)s <> COALESCE(ar_settled.amount_currency, 0))",
+                    balance=column(line, "balance"),
+                    amount_currency=column(line, "amount_currency"),
+                )
             )
+        items_query = query.select(
+            SQL(
+                """%(id)s, %(move)s, COALESCE(ar_partner.commercial_partner_id, %(partner)s, 0),
+                   %(company)s, ar_move.move_type,
+                   (ar_move.origin_payment_id IS NOT NULL OR ar_move.statement_line_id IS NOT NULL),
+                   %(date)s, COALESCE(ar_move.invoice_date, %(date)s), %(maturity)s,
+                   %(balance)s::float8, %(amount_currency)s::float8, %(currency)s""",
+                id=column(line, "id"),
+                move=column(line, "move_id"),
+                partner=column(line, "partner_id"),
+                company=column(line, "company_id"),
+                date=column(line, "date"),
+                maturity=column(line, "date_maturity"),
+                balance=column(line, "balance"),
+                amount_currency=column(line, "amount_currency"),
+                currency=column(line, "currency_id"),
+            )
+        )
         # PostgreSQL's JIT compiles these few large queries for seconds (their estimated cost
         # crosses jit_above_cost) to run them faster by less than that, and their sorts and
         # hashes spill to disk with the default 4 MB of work_mem: set for the transaction,
         # whose remaining queries are the refresh's writes
-        # (and the extraction's cursors planned for all their rows, not the first tenth)
-        self.env.execute_query(
-            SQL(
-                "SET LOCAL jit = off; SET LOCAL work_mem = '64MB'; "
-                "SET LOCAL cursor_tuple_fraction = 1"
-            )
-        )
+        self.env.execute_query(SQL("SET LOCAL jit = off; SET LOCAL work_mem = '64MB'"))
         self.env["account.move.line"].flush_model()
         self.env["account.move"].flush_model()
         self.env["account.partial.reconcile"].flush_model()
         self.env["account.payment"].flush_model(["is_matched"])
-        items = _query_frame(
-            self.env,
-            SQL(
-                """
-            SELECT l.id, l.move_id, COALESCE(p.commercial_partner_id, l.partner_id, 0),
-                   l.company_id, m.move_type,
-                   (m.origin_payment_id IS NOT NULL OR m.statement_line_id IS NOT NULL),
-                   l.date, COALESCE(m.invoice_date, l.date), l.date_maturity,
-                   l.balance::float8, l.amount_currency::float8, l.currency_id
-              FROM account_move_line l
-              JOIN account_move m ON m.id = l.move_id
-         LEFT JOIN res_partner p ON p.id = l.partner_id
-                   %s
-             WHERE l.id IN %s AND %s
-            """,
-                settled,
-                items_subquery,
-                still_open,
-            ),
-            ITEM_COLUMNS,
-        )
+        items = _query_frame(self.env, items_query, ITEM_COLUMNS, ["item_id"])
         # the items already fetched (record rules applied once, not re-evaluated)
         allocs = _query_frame(
             self.env,
-            SQL(
-                "WITH items AS MATERIALIZED (SELECT unnest(%s) AS id) %s UNION ALL %s",
-                _array(items["item_id"].tolist(), "int4"),
-                _allocation_side(as_of, "debit"),
-                _allocation_side(as_of, "credit"),
-            ),
+            _allocations(company, items["item_id"].tolist(), as_of),
             ALLOC_COLUMNS,
+            ["partial_id", "item_id"],
         )
+        allocs = allocs[allocs["item_id"].isin(items["item_id"])].reset_index(drop=True)
         return items, allocs
 
     def _extract_sales(self, company, as_of, partner_ids=None):
@@ -305,45 +397,45 @@ class ArRefresh(models.AbstractModel):
             domain &= Domain("move_id.partner_id.commercial_partner_id", "in", list(partner_ids))
         lines = self.env["account.move.line"]._search(domain).subselect()
         order_lines = self.env["sale.order.line"]
-        so_cost = SQL("NULL::numeric")
+        so_cost, so_join = SQL("NULL::float8"), SQL()
         if "purchase_price" in order_lines._fields and order_lines._fields["purchase_price"].store:
-            so_cost = SQL(
-                """(SELECT SUM(sol.purchase_price) / COUNT(*)
+            so_cost = SQL("so.unit_cost::float8")
+            so_join = SQL(
+                """
+         LEFT JOIN (SELECT rel.invoice_line_id, SUM(sol.purchase_price) / COUNT(*) AS unit_cost
                       FROM sale_order_line_invoice_rel rel
                       JOIN sale_order_line sol ON sol.id = rel.order_line_id
-                     WHERE rel.invoice_line_id = l.id AND sol.purchase_price > 0)"""
+                     WHERE sol.purchase_price > 0 AND sol.company_id = %s
+                     GROUP BY rel.invoice_line_id) so ON so.invoice_line_id = l.id
+                """,
+                company.id,
             )
         sales = _query_frame(
             self.env,
             SQL(
                 """
-            WITH lines AS MATERIALIZED (
-                SELECT l.id, l.move_id, l.product_id, l.quantity, -l.balance AS revenue,
-                       CASE WHEN m.move_type = 'out_refund' THEN -1 ELSE 1 END AS sign,
-                       %(so_cost)s AS so_unit_cost
-                  FROM account_move_line l
-                  JOIN account_move m ON m.id = l.move_id
-                 WHERE l.id IN %(lines)s
-            ), cogs AS (
+            WITH cogs AS (
                 SELECT c.move_id, c.product_id, SUM(c.balance) AS amount
                   FROM account_move_line c
                   JOIN account_account a ON a.id = c.account_id
                  WHERE c.display_type = 'cogs' AND a.account_type LIKE 'expense%%'
-                   AND c.move_id IN (SELECT move_id FROM lines)
+                   AND c.company_id = %(company)s AND c.parent_state = 'posted'
                  GROUP BY 1, 2
             )
             SELECT COALESCE(p.commercial_partner_id, m.partner_id), m.id, m.move_type,
-                   m.invoice_date, lines.revenue::float8, lines.product_id,
-                   (lines.quantity * lines.sign)::float8,
-                   (cogs.amount * lines.quantity / NULLIF(SUM(lines.quantity) OVER (
-                       PARTITION BY lines.move_id, lines.product_id), 0))::float8,
-                   lines.so_unit_cost::float8
-              FROM lines
-              JOIN account_move m ON m.id = lines.move_id
+                   m.invoice_date, (-l.balance)::float8, l.product_id,
+                   (l.quantity * CASE WHEN m.move_type = 'out_refund' THEN -1 ELSE 1 END)::float8,
+                   cogs.amount::float8, %(so_cost)s
+              FROM account_move_line l
+              JOIN account_move m ON m.id = l.move_id
          LEFT JOIN res_partner p ON p.id = m.partner_id
-         LEFT JOIN cogs ON cogs.move_id = lines.move_id AND cogs.product_id = lines.product_id
+         LEFT JOIN cogs ON cogs.move_id = l.move_id AND cogs.product_id = l.product_id
+                   %(so_join)s
+             WHERE l.id IN %(lines)s
             """,
+                company=company.id,
                 so_cost=so_cost,
+                so_join=so_join,
                 lines=lines,
             ),
             [
@@ -357,10 +449,14 @@ class ArRefresh(models.AbstractModel):
                 "cogs",
                 "so_unit_cost",
             ],
+            ["move_id", "product_id", "revenue", "quantity"],
         )
-        sales["invoice_date"] = pd.to_datetime(sales["invoice_date"])
         for column in ("revenue", "quantity", "cogs", "so_unit_cost"):
-            sales[column] = pd.to_numeric(sales[column], errors="coerce").astype("float64")
+            sales[column] = sales[column].astype("float64")
+        if sales["cogs"].notna().any():
+            # the COGS of a move's product shared by its lines in proportion to quantity
+            quantity = sales.groupby(["move_id", "product_id"])["quantity"].transform("sum")
+            sales["cogs"] = sales["cogs"] * sales["quantity"] / quantity.where(quantity != 0)
         product_ids = [int(p) for p in sales["product_id"].dropna().unique()]
         products = self.env["product.product"].sudo().with_company(company).browse(product_ids)
         standard = pd.Series({p.id: p.standard_price or np.nan for p in products}, dtype="float64")
@@ -861,33 +957,16 @@ class ArRefresh(models.AbstractModel):
         self._upsert("ar_company_stat", ["company_id"], columns, compare)
 
     def _write_moves(self, company, moves, partner_ids):
-        """Per-invoice figures on account.move: only rows that changed are written; moves of
-        the scope that are no longer posted receivables are cleared."""
+        """Per-invoice figures on account.move: the stored figures of the scope are read
+        and compared in pandas; only the moves whose figures changed are written, and the
+        moves of the scope that are no longer posted receivables are cleared (a refresh
+        that changes nothing writes nothing)."""
         moves = moves.copy()
         on_time = moves["paid_on_time"]
         moves["paid_on_time"] = np.where(
             on_time.isna(), None, np.where(on_time.fillna(False), "on_time", "late")
         )
-        columns = {"id": (moves.index.tolist(), "int4")}
-        for column, (field, sql_type) in MOVE_FIGURES.items():
-            columns[field] = (_sql_values(moves[column], sql_type), sql_type)
-        names = [field for field, _type in MOVE_FIGURES.values()]
-        self.env.execute_query(
-            SQL(
-                """
-            UPDATE account_move m SET %(set)s, ar_computed = TRUE
-              FROM %(unnest)s
-             WHERE m.id = v.id AND ((%(old)s, m.ar_computed) IS DISTINCT FROM (%(new)s, TRUE))
-            """,
-                set=SQL(", ").join(
-                    SQL("%s = v.%s", SQL.identifier(n), SQL.identifier(n)) for n in names
-                ),
-                unnest=_unnest(columns),
-                old=SQL(", ").join(SQL.identifier("m", n) for n in names),
-                new=SQL(", ").join(SQL.identifier("v", n) for n in names),
-            )
-        )
-        scope = SQL("m.company_id = %s", company.id)
+        scope = SQL("m.company_id = %s AND m.ar_computed", company.id)
         if partner_ids is not None:
             partners = tuple(partner_ids) or (0,)
             # the contacts first: account_move.partner_id is indexed, commercial_partner_id not
@@ -898,15 +977,53 @@ class ArRefresh(models.AbstractModel):
                 partners,
                 partners,
             )
-        self.env.execute_query(
+        stored = _query_frame(
+            self.env,
             SQL(
-                "UPDATE account_move m SET %s, ar_computed = FALSE "
-                "WHERE m.ar_computed AND %s AND m.id <> ALL(%s)",
-                SQL(", ").join(SQL("%s = NULL", SQL.identifier(n)) for n in names),
+                "SELECT m.id, %s FROM account_move m WHERE %s",
+                SQL(", ").join(
+                    SQL.identifier("m", field) for field, _type in MOVE_FIGURES.values()
+                ),
                 scope,
-                _array(moves.index.tolist(), "int4"),
+            ),
+            ["move_id", *MOVE_FIGURES],
+            ["move_id"],
+        ).set_index("move_id")
+        known = moves.index.isin(stored.index)
+        changed = ~known
+        if known.any():
+            old = stored.reindex(moves.index[known])
+            for column, (_field, sql_type) in MOVE_FIGURES.items():
+                new = moves.loc[known, column]
+                if sql_type == "int4":  # written rounded (_sql_values)
+                    new = new.astype("float64").round()
+                same = (new == old[column]).fillna(False) | (new.isna() & old[column].isna())
+                changed[np.flatnonzero(known)[~same.to_numpy(dtype=bool)]] = True
+        names = [field for field, _type in MOVE_FIGURES.values()]
+        if changed.any():
+            rows = moves.loc[changed]
+            columns = {"id": (rows.index.tolist(), "int4")}
+            for column, (field, sql_type) in MOVE_FIGURES.items():
+                columns[field] = (_sql_values(rows[column], sql_type), sql_type)
+            self.env.execute_query(
+                SQL(
+                    "UPDATE account_move m SET %s, ar_computed = TRUE FROM %s WHERE m.id = v.id",
+                    SQL(", ").join(
+                        SQL("%s = v.%s", SQL.identifier(n), SQL.identifier(n)) for n in names
+                    ),
+                    _unnest(columns),
+                )
             )
-        )
+        stale = stored.index[~stored.index.isin(moves.index)]
+        if len(stale):
+            self.env.execute_query(
+                SQL(
+                    "UPDATE account_move SET %s, ar_computed = FALSE WHERE id = ANY(%s)",
+                    SQL(", ").join(SQL("%s = NULL", SQL.identifier(n)) for n in names),
+                    _array(stale.tolist(), "int4"),
+                )
+            )
+        return int(changed.sum()) + len(stale)
 
     # -- partner batches (docs/scaling.md) --------------------------------------------------------
     @api.model
