@@ -6,13 +6,15 @@ incremental refresh (posting, cancelling, resetting, reconciling, unreconciling)
 import datetime
 import logging
 import tempfile
+import threading
 import time
+from contextlib import closing
 from functools import partial
 
 import numpy as np
 import pandas as pd
 
-from odoo import api, fields, models
+from odoo import api, fields, models, sql_db
 from odoo.fields import Domain
 from odoo.service.model import retrying
 from odoo.tools import SQL
@@ -77,14 +79,8 @@ TEXT_COLUMNS = ("move_type", "cp_move_type", "paid_on_time")
 EPOCH = np.datetime64("1970-01-01", "D")
 
 
-def _query_frame(env, query, columns, order_by):
-    """The rows of ``query`` as a frame, through PostgreSQL's COPY in CSV: the server
-    formats the rows as text, pandas' C parser types them, no Python object per value
-    (the extraction of a large book was mostly Python tuples and their conversion). Dates
-    travel as day numbers and booleans as 0/1 (parsed as plain integers); the text goes
-    through a temporary file, so the peak memory is the frame, not the text as well.
-    Unlike a cursor fetched in chunks, COPY lets PostgreSQL plan parallel workers."""
-    env.flush_query(query)
+def _copy_statement(query, columns):
+    """``COPY (query) TO STDOUT`` in CSV, dates as day numbers and booleans as 0/1."""
     names = SQL(", ").join(SQL.identifier(name) for name in columns)
     outputs = SQL(", ").join(
         SQL("%s - DATE '1970-01-01'", SQL.identifier("q", name))
@@ -94,11 +90,15 @@ def _query_frame(env, query, columns, order_by):
         else SQL.identifier("q", name)
         for name in columns
     )
-    copy = SQL(
+    return SQL(
         "COPY (SELECT %s FROM (%s) AS q(%s)) TO STDOUT WITH (FORMAT csv)", outputs, query, names
     )
+
+
+def _read_copy(cr, statement, columns, order_by):
+    """The frame of a COPY ``statement`` (text, as mogrified) run on the cursor ``cr``."""
     with tempfile.TemporaryFile() as text:
-        env.cr.copy_expert(env.cr.mogrify(copy), text)
+        cr.copy_expert(statement, text)
         size = text.tell()
         text.seek(0)
         frame = (
@@ -134,6 +134,78 @@ def _query_frame(env, query, columns, order_by):
     # order): float sums, and so the stored figures, do not change between two runs
     order = np.lexsort([frame[name].to_numpy() for name in reversed(order_by)])
     return frame.take(order).reset_index(drop=True)
+
+
+def _query_frame(env, query, columns, order_by):
+    """The rows of ``query`` as a frame, through PostgreSQL's COPY in CSV: the server
+    formats the rows as text, pandas' C parser types them, no Python object per value
+    (the extraction of a large book was mostly Python tuples and their conversion). Dates
+    travel as day numbers and booleans as 0/1 (parsed as plain integers); the text goes
+    through a temporary file, so the peak memory is the frame, not the text as well.
+    Unlike a cursor fetched in chunks, COPY lets PostgreSQL plan parallel workers. Rows
+    come sorted by ``order_by``."""
+    env.flush_query(query)
+    statement = env.cr.mogrify(_copy_statement(query, columns)).decode()
+    return _read_copy(env.cr, statement, columns, order_by)
+
+
+def _identifiers(alias, **columns):
+    """``{key: alias.column}`` SQL identifiers, for named placeholders."""
+    return {key: SQL.identifier(alias, name) for key, name in columns.items()}
+
+
+def _clean_snapshot(env):
+    """This transaction's snapshot, exported (``pg_export_snapshot``) for other
+    connections to read what it reads; None once it has written anything."""
+    [(written,)] = env.execute_query(SQL("SELECT pg_current_xact_id_if_assigned()"))
+    if written is not None:
+        return None
+    [(snapshot,)] = env.execute_query(SQL("SELECT pg_export_snapshot()"))
+    return snapshot
+
+
+def _query_frame_later(env, query, columns, order_by):
+    """``_query_frame`` run in a thread on a second connection that imports this
+    transaction's snapshot (``pg_export_snapshot``): the database extracts while this
+    thread computes (a refresh uses both cores). Returns a function that waits for the
+    frame. Read here and now when the transaction has written anything (another
+    transaction cannot see its uncommitted rows, as in tests), unless the context holds
+    ``ar_snapshot``, exported by ``_refresh`` before it wrote the figures of a first
+    company: the refresh writes only its own figures, which the extraction never reads."""
+    env.flush_query(query)
+    statement = env.cr.mogrify(_copy_statement(query, columns)).decode()
+    snapshot = env.context.get("ar_snapshot") or _clean_snapshot(env)
+    if not snapshot:
+        frame = _read_copy(env.cr, statement, columns, order_by)
+        return lambda: frame
+    settings = SQL("SET LOCAL jit = off; SET LOCAL work_mem = '64MB'")
+    result, imported = {}, threading.Event()
+
+    def read():
+        try:
+            with closing(sql_db.db_connect(env.cr.dbname).cursor()) as cr:
+                cr.execute(SQL("SET TRANSACTION SNAPSHOT %s", snapshot))
+                imported.set()
+                cr.execute(settings)
+                result["frame"] = _read_copy(cr, statement, columns, order_by)
+                cr.rollback()
+        except Exception as error:  # noqa: BLE001 (raised again in the caller's thread)
+            result["error"] = error
+        finally:
+            imported.set()
+
+    thread = threading.Thread(target=read, name="ar_extract", daemon=True)
+    thread.start()
+    # the snapshot can be imported only while this transaction is open
+    imported.wait()
+
+    def wait():
+        thread.join()
+        if "error" in result:
+            raise result["error"]
+        return result["frame"]
+
+    return wait
 
 
 def _sql_values(series, sql_type):
@@ -295,21 +367,18 @@ class ArRefresh(models.AbstractModel):
         query = self._items_query(company, as_of, partner_ids, open_only)
         line = query.table
 
-        def column(alias, name):
-            return SQL.identifier(alias, name)
-
         # joined to the ORM's query (record rules applied): one scan of the lines
         query.add_join(
             "JOIN",
             "ar_move",
             "account_move",
-            SQL("%s = %s", column("ar_move", "id"), column(line, "move_id")),
+            SQL("%s = %s", SQL.identifier("ar_move", "id"), SQL.identifier(line, "move_id")),
         )
         query.add_join(
             "LEFT JOIN",
             "ar_partner",
             "res_partner",
-            SQL("%s = %s", column("ar_partner", "id"), column(line, "partner_id")),
+            SQL("%s = %s", SQL.identifier("ar_partner", "id"), SQL.identifier(line, "partner_id")),
         )
         if open_only:
             # what the partials up to as_of settled of each candidate (index look-ups)
@@ -327,7 +396,7 @@ class ArRefresh(models.AbstractModel):
                           FROM account_partial_reconcile
                          WHERE credit_move_id = %(id)s AND max_date <= %(as_of)s) s
             )""",
-                    id=column(line, "id"),
+                    id=SQL.identifier(line, "id"),
                     as_of=as_of,
                 ),
                 SQL("TRUE"),
@@ -336,8 +405,8 @@ class ArRefresh(models.AbstractModel):
                 SQL(
                     "(%(balance)s <> COALESCE(ar_settled.amount, 0) "
                     "OR %(amount_currency)s <> COALESCE(ar_settled.amount_currency, 0))",
-                    balance=column(line, "balance"),
-                    amount_currency=column(line, "amount_currency"),
+                    balance=SQL.identifier(line, "balance"),
+                    amount_currency=SQL.identifier(line, "amount_currency"),
                 )
             )
         items_query = query.select(
@@ -347,15 +416,18 @@ class ArRefresh(models.AbstractModel):
                    (ar_move.origin_payment_id IS NOT NULL OR ar_move.statement_line_id IS NOT NULL),
                    %(date)s, COALESCE(ar_move.invoice_date, %(date)s), %(maturity)s,
                    %(balance)s::float8, %(amount_currency)s::float8, %(currency)s""",
-                id=column(line, "id"),
-                move=column(line, "move_id"),
-                partner=column(line, "partner_id"),
-                company=column(line, "company_id"),
-                date=column(line, "date"),
-                maturity=column(line, "date_maturity"),
-                balance=column(line, "balance"),
-                amount_currency=column(line, "amount_currency"),
-                currency=column(line, "currency_id"),
+                **_identifiers(
+                    line,
+                    id="id",
+                    move="move_id",
+                    partner="partner_id",
+                    company="company_id",
+                    date="date",
+                    maturity="date_maturity",
+                    balance="balance",
+                    amount_currency="amount_currency",
+                    currency="currency_id",
+                ),
             )
         )
         # PostgreSQL's JIT compiles these few large queries for seconds (their estimated cost
@@ -378,11 +450,12 @@ class ArRefresh(models.AbstractModel):
         allocs = allocs[allocs["item_id"].isin(items["item_id"])].reset_index(drop=True)
         return items, allocs
 
-    def _extract_sales(self, company, as_of, partner_ids=None):
+    def _extract_sales(self, company, as_of, partner_ids=None, background=False):
         """One row per product line of the company's posted customer invoices and credit notes
         dated up to as_of: untaxed revenue in company currency and its cost (metrics.md
         section 0): the invoice's COGS lines, else the sale order line's cost (sale_margin),
-        else the product's current cost (approximate), else unknown."""
+        else the product's current cost (approximate), else unknown. ``background``: read
+        by the database while the caller computes; returns a function giving the frame."""
         domain = Domain(
             [
                 ("company_id", "=", company.id),
@@ -395,48 +468,79 @@ class ArRefresh(models.AbstractModel):
         if partner_ids is not None:
             # through partner_id, which is indexed (commercial_partner_id is not)
             domain &= Domain("move_id.partner_id.commercial_partner_id", "in", list(partner_ids))
-        lines = self.env["account.move.line"]._search(domain).subselect()
-        order_lines = self.env["sale.order.line"]
-        so_cost, so_join = SQL("NULL::float8"), SQL()
-        if "purchase_price" in order_lines._fields and order_lines._fields["purchase_price"].store:
-            so_cost = SQL("so.unit_cost::float8")
-            so_join = SQL(
-                """
-         LEFT JOIN (SELECT rel.invoice_line_id, SUM(sol.purchase_price) / COUNT(*) AS unit_cost
-                      FROM sale_order_line_invoice_rel rel
-                      JOIN sale_order_line sol ON sol.id = rel.order_line_id
-                     WHERE sol.purchase_price > 0 AND sol.company_id = %s
-                     GROUP BY rel.invoice_line_id) so ON so.invoice_line_id = l.id
-                """,
-                company.id,
-            )
-        sales = _query_frame(
-            self.env,
+        # joined to the ORM's query (record rules applied): one scan of the lines
+        query = self.env["account.move.line"]._search(domain)
+        line = query.table
+
+        # the move's join of the domain (move type, invoice date), reused
+        move = query.left_join(line, "move_id", "account_move", "id", "move_id")
+        query.add_join(
+            "LEFT JOIN",
+            "ar_partner",
+            "res_partner",
+            SQL("%s = %s", SQL.identifier("ar_partner", "id"), SQL.identifier(move, "partner_id")),
+        )
+        # the COGS lines of the move's product (anglo-saxon accounting)
+        query.add_join(
+            "LEFT JOIN",
+            "ar_cogs",
             SQL(
-                """
-            WITH cogs AS (
-                SELECT c.move_id, c.product_id, SUM(c.balance) AS amount
-                  FROM account_move_line c
-                  JOIN account_account a ON a.id = c.account_id
-                 WHERE c.display_type = 'cogs' AND a.account_type LIKE 'expense%%'
-                   AND c.company_id = %(company)s AND c.parent_state = 'posted'
-                 GROUP BY 1, 2
+                """(SELECT c.move_id, c.product_id, SUM(c.balance) AS amount
+                      FROM account_move_line c
+                      JOIN account_account a ON a.id = c.account_id
+                     WHERE c.display_type = 'cogs' AND a.account_type LIKE 'expense%%'
+                       AND c.company_id = %s AND c.parent_state = 'posted'
+                     GROUP BY 1, 2)""",
+                company.id,
+            ),
+            SQL(
+                "ar_cogs.move_id = %s AND ar_cogs.product_id = %s",
+                SQL.identifier(line, "move_id"),
+                SQL.identifier(line, "product_id"),
+            ),
+        )
+        so_cost = SQL("NULL::float8")
+        order_lines = self.env["sale.order.line"]
+        if "purchase_price" in order_lines._fields and order_lines._fields["purchase_price"].store:
+            # the sale order line's cost (sale_margin)
+            so_cost = SQL("ar_so.unit_cost::float8")
+            query.add_join(
+                "LEFT JOIN",
+                "ar_so",
+                SQL(
+                    """(SELECT rel.invoice_line_id,
+                               SUM(sol.purchase_price) / COUNT(*) AS unit_cost
+                          FROM sale_order_line_invoice_rel rel
+                          JOIN sale_order_line sol ON sol.id = rel.order_line_id
+                         WHERE sol.purchase_price > 0 AND sol.company_id = %s
+                         GROUP BY rel.invoice_line_id)""",
+                    company.id,
+                ),
+                SQL("ar_so.invoice_line_id = %s", SQL.identifier(line, "id")),
             )
-            SELECT COALESCE(p.commercial_partner_id, m.partner_id), m.id, m.move_type,
-                   m.invoice_date, (-l.balance)::float8, l.product_id,
-                   (l.quantity * CASE WHEN m.move_type = 'out_refund' THEN -1 ELSE 1 END)::float8,
-                   cogs.amount::float8, %(so_cost)s
-              FROM account_move_line l
-              JOIN account_move m ON m.id = l.move_id
-         LEFT JOIN res_partner p ON p.id = m.partner_id
-         LEFT JOIN cogs ON cogs.move_id = l.move_id AND cogs.product_id = l.product_id
-                   %(so_join)s
-             WHERE l.id IN %(lines)s
-            """,
-                company=company.id,
-                so_cost=so_cost,
-                so_join=so_join,
-                lines=lines,
+        read = _query_frame_later if background else _query_frame
+        sales = read(
+            self.env,
+            query.select(
+                SQL(
+                    """COALESCE(ar_partner.commercial_partner_id, %(partner)s),
+                       %(move)s, %(move_type)s, %(invoice_date)s,
+                       (-%(balance)s)::float8, %(product)s,
+                       (%(quantity)s
+                        * CASE WHEN %(move_type)s = 'out_refund' THEN -1 ELSE 1 END)::float8,
+                       ar_cogs.amount::float8, %(so_cost)s""",
+                    **_identifiers(
+                        move,
+                        partner="partner_id",
+                        move="id",
+                        move_type="move_type",
+                        invoice_date="invoice_date",
+                    ),
+                    **_identifiers(
+                        line, balance="balance", product="product_id", quantity="quantity"
+                    ),
+                    so_cost=so_cost,
+                )
             ),
             [
                 "partner_id",
@@ -451,6 +555,13 @@ class ArRefresh(models.AbstractModel):
             ],
             ["move_id", "product_id", "revenue", "quantity"],
         )
+        if background:
+            return lambda: self._sales_costs(company, sales())
+        return self._sales_costs(company, sales)
+
+    @api.model
+    def _sales_costs(self, company, sales):
+        """The sales lines with their cost and its source (``_extract_sales``)."""
         for column in ("revenue", "quantity", "cogs", "so_unit_cost"):
             sales[column] = sales[column].astype("float64")
         if sales["cogs"].notna().any():
@@ -512,6 +623,8 @@ class ArRefresh(models.AbstractModel):
         backtests call this."""
         params = self._params(company, buckets, basis)
         items, allocs = self._extract(company, as_of, partner_ids)
+        # the sales lines of every customer are read by the database meanwhile
+        sales = self._extract_sales(company, as_of, partner_ids, background=partner_ids is None)
         bundle = engine.compute_all(
             items,
             allocs,
@@ -529,7 +642,8 @@ class ArRefresh(models.AbstractModel):
             dpd_cap=company.ar_score_dpd_cap,
             trend_full=company.ar_score_trend_days,
         )
-        sales = self._extract_sales(company, as_of, partner_ids)
+        if partner_ids is None:
+            sales = sales()
         window = params["window_days"]
         tiers = company._ar_tier_cutoffs()
         if ranks is not None:  # ranked among all the company's customers (_refresh_batch)
@@ -1099,9 +1213,14 @@ class ArRefresh(models.AbstractModel):
             if companies is not None
             else self.env["res.company"].sudo().search([("active", "=", True)])
         )
+        refresh = self.sudo()
+        if partner_ids is None and len(companies) > 1:
+            # exported before any company is written: every company's extraction can read
+            # in a second connection (_query_frame_later)
+            refresh = refresh.with_context(ar_snapshot=_clean_snapshot(self.env))
         written = 0
         for company in companies:
-            written += self.sudo()._refresh_company(company, as_of=as_of, partner_ids=partner_ids)
+            written += refresh._refresh_company(company, as_of=as_of, partner_ids=partner_ids)
         return written
 
     @api.model

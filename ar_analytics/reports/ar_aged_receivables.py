@@ -1,5 +1,6 @@
 import itertools
 from collections import defaultdict
+from textwrap import shorten
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -122,6 +123,21 @@ class ReportAgedReceivables(models.AbstractModel):
         }
 
     @api.model
+    def _move_names(self, move_ids):
+        """{move id: its display name} for posted moves (name, and the reference shortened
+        as Odoo shows it), read in batches: the display name's compute takes about 100 us
+        per move, seconds for the open items of a large book."""
+        moves = self.env["account.move"].browse(move_ids)
+        moves.fetch(["name", "ref"])
+        names = {}
+        for move in moves:
+            ref = move.ref and " ".join(move.ref.split())
+            if ref and len(ref) > 50:
+                ref = shorten(ref, width=50)
+            names[move.id] = f"{move.name} ({ref})" if ref else move.name
+        return names
+
+    @api.model
     def _rows(self, company, items, buckets, options):
         codes = [b.code for b in buckets]
         if items is None or items.empty:
@@ -130,8 +146,7 @@ class ReportAgedReceivables(models.AbstractModel):
             return [], {**totals, "shares": zeros, "share_labels": [""] * len(codes)}
         open_items = items.loc[items["residual"].abs() >= 0.005]
         partners = self.env["res.partner"].browse(sorted(set(open_items["partner_id"]) - {0}))
-        moves = self.env["account.move"].browse(sorted(set(open_items["move_id"])))
-        move_names = dict(zip(moves.ids, moves.mapped("display_name"), strict=True))
+        move_names = self._move_names(sorted(set(open_items["move_id"])))
         currencies = {
             c.id: c for c in self.env["res.currency"].browse(sorted(set(items["currency_id"])))
         }

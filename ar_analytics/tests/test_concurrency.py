@@ -11,6 +11,9 @@ import threading
 import time
 import uuid
 from functools import partial
+from unittest.mock import patch
+
+import pandas
 
 from odoo import Command, api
 from odoo.service.model import retrying
@@ -18,6 +21,7 @@ from odoo.sql_db import db_connect
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import SQL
 
+from ..models import ar_refresh
 from ..models.ar_refresh import REFRESH_LOCK, WRITE_LOCK
 
 TIMEOUT = 60
@@ -285,6 +289,45 @@ class TestRefreshConcurrency(TransactionCase):
         full_thread.join(TIMEOUT)
         self.assertFalse(errors + full_errors)
         self.assertGreaterEqual(outcome["full_done"], released)
+
+    def test_sales_read_by_a_second_connection_in_the_same_snapshot(self):
+        """A full refresh reads the sales lines in a second connection while it computes;
+        that connection imports the refresh's snapshot: it sees what the refresh's own
+        transaction sees, not an invoice committed since, and the same rows as a read in
+        the refresh's own connection."""
+        readers = []
+        real = ar_refresh._read_copy
+
+        def spy(cr, statement, columns, order_by):
+            readers.append(cr)
+            return real(cr, statement, columns, order_by)
+
+        mine = self.env["res.partner"].browse(self.partner_id)
+        with self._cursor() as env, patch.object(ar_refresh, "_read_copy", spy):
+            company = self._company(env)
+            refresh = env["ar.refresh"]
+            as_of = refresh._default_as_of(company)  # the transaction's snapshot starts here
+            with self._cursor() as other:  # committed meanwhile by another user
+                quiet = other(context={"ar_skip_refresh": True})
+                late = _invoice(quiet, mine.with_env(quiet), "2026-01-25", 777)
+            background = refresh._extract_sales(company, as_of, background=True)()
+            self.assertEqual(len(readers), 1)
+            self.assertIsNot(readers[0], env.cr, "read by a second connection")
+            here = refresh._extract_sales(company, as_of)
+            self.assertIs(readers[1], env.cr)
+            pandas.testing.assert_frame_equal(background, here)  # the same rows
+            self.assertNotIn(late.id, set(background["move_id"]), "not in the snapshot")
+            self.assertIn(self.invoice_ids[0], set(background["move_id"]))
+            # once the transaction has written, its own connection reads
+            written = env["res.partner"].create({"name": "Written in the refresh's transaction"})
+            env.flush_all()
+            refresh._extract_sales(company, as_of, background=True)()
+            self.assertIs(readers[2], env.cr)
+            written.unlink()
+        with self._cursor() as env:
+            self.assertIn(
+                late.id, set(env["ar.refresh"]._extract_sales(self._company(env), as_of)["move_id"])
+            )
 
     def test_refresh_while_others_post_and_reconcile(self):
         with self._cursor() as env:

@@ -37,6 +37,17 @@ class TestAgedReceivablesReport(VectorCase):
         (row,) = [r for r in early["rows"] if r["partner"] == self.customer]
         self.assertEqual(row["buckets"][0], 1500.0)
 
+    def test_open_items_named_as_odoo_names_them(self):
+        """The report reads the moves' names and references itself (the display name's
+        compute is slow at scale): the same text as Odoo's display name."""
+        self.inv_a.ref = "PO   4471"
+        self.inv_b.ref = "A customer reference much longer than fifty characters, cut by Odoo"
+        moves = self.inv_a | self.inv_b | self.inv_a.copy()
+        moves[2].action_post()
+        names = self.env["report.ar_analytics.report_aged_receivables"]._move_names(moves.ids)
+        self.assertEqual(names, {move.id: move.display_name for move in moves})
+        self.assertEqual(names[self.inv_a.id], f"{self.inv_a.name} (PO 4471)")
+
     def test_custom_buckets_detail_and_filters(self):
         html = self._html(as_of="2024-02-20", bucket_limits="0, 10, 20", show_items=True)
         self.assertIn("11-20", html)
