@@ -480,25 +480,39 @@ class ArRefresh(models.AbstractModel):
             "res_partner",
             SQL("%s = %s", SQL.identifier("ar_partner", "id"), SQL.identifier(move, "partner_id")),
         )
-        # the COGS lines of the move's product (anglo-saxon accounting)
-        query.add_join(
-            "LEFT JOIN",
-            "ar_cogs",
-            SQL(
-                """(SELECT c.move_id, c.product_id, SUM(c.balance) AS amount
-                      FROM account_move_line c
-                      JOIN account_account a ON a.id = c.account_id
-                     WHERE c.display_type = 'cogs' AND a.account_type LIKE 'expense%%'
-                       AND c.company_id = %s AND c.parent_state = 'posted'
-                     GROUP BY 1, 2)""",
-                company.id,
-            ),
-            SQL(
-                "ar_cogs.move_id = %s AND ar_cogs.product_id = %s",
-                SQL.identifier(line, "move_id"),
-                SQL.identifier(line, "product_id"),
-            ),
+        # the COGS lines of the move's product (anglo-saxon accounting): aggregated once for
+        # the company, or looked up line by line (move index) for a few customers
+        cogs = SQL(
+            """SELECT c.move_id, c.product_id, SUM(c.balance) AS amount
+                 FROM account_move_line c
+                 JOIN account_account a ON a.id = c.account_id
+                WHERE c.display_type = 'cogs' AND a.account_type LIKE 'expense%%'
+                  AND c.company_id = %s AND c.parent_state = 'posted'""",
+            company.id,
         )
+        move_product = _identifiers(line, move="move_id", product="product_id")
+        if partner_ids is None:
+            query.add_join(
+                "LEFT JOIN",
+                "ar_cogs",
+                SQL("(%s GROUP BY 1, 2)", cogs),
+                SQL(
+                    "ar_cogs.move_id = %(move)s AND ar_cogs.product_id = %(product)s",
+                    **move_product,
+                ),
+            )
+        else:
+            query.add_join(
+                "LEFT JOIN",
+                "ar_cogs",
+                SQL(
+                    "LATERAL (%s AND c.move_id = %s AND c.product_id = %s GROUP BY 1, 2)",
+                    cogs,
+                    move_product["move"],
+                    move_product["product"],
+                ),
+                SQL("TRUE"),
+            )
         so_cost = SQL("NULL::float8")
         order_lines = self.env["sale.order.line"]
         if "purchase_price" in order_lines._fields and order_lines._fields["purchase_price"].store:

@@ -247,6 +247,59 @@ class TestContribution(ArCase):
             stats[0].action, "retain_grow" if stats[0].grade == "A" else stats[0].action
         )
 
+    def test_cost_of_goods_sold_lines_give_the_cost(self):
+        """An invoice's COGS lines (anglo-saxon accounting) are its cost, shared by its lines
+        of the product in proportion to quantity: the same in a full refresh and in the
+        incremental refresh of the customer, and not approximate."""
+        partner = self.env["res.partner"].create({"name": "Stocked goods customer"})
+        expense = self.company_data["default_account_expense"]
+        interim = self.company_data["default_account_assets"]
+        move = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": partner.id,
+                "invoice_date": "2024-03-04",
+                "invoice_line_ids": [
+                    Command.create(
+                        {"product_id": self.product.id, "quantity": q, "price_unit": 100.0}
+                    )
+                    for q in (3, 1)
+                ],
+            }
+        )
+        move.write(
+            {
+                "line_ids": [
+                    Command.create(
+                        {
+                            "display_type": "cogs",
+                            "name": "COGS",
+                            "account_id": account.id,
+                            "product_id": self.product.id,
+                            "quantity": 4,
+                            "balance": balance,
+                        }
+                    )
+                    for account, balance in ((expense, 180.0), (interim, -180.0))
+                ]
+            }
+        )
+        move.action_post()
+        self.assertEqual(len(move.line_ids.filtered(lambda l: l.display_type == "cogs")), 2)
+        sales = self.env["ar.refresh"]._extract_sales(
+            self.env.company, fields.Date.to_date("2024-03-31"), {partner.id}
+        )
+        self.assertEqual(sorted(sales["cost"]), [45.0, 135.0])
+        self.assertEqual(set(sales["cost_source"]), {"cogs"})
+        self._refresh("2024-03-31")
+        for scope in (None, partner):
+            self._refresh("2024-03-31", partners=scope)
+            stat = self._stat(partner)
+            self.assertAlmostEqual(stat.revenue, 400.0)
+            self.assertAlmostEqual(stat.cost_of_sales, 180.0)
+            self.assertAlmostEqual(stat.margin, 220.0)
+            self.assertFalse(stat.margin_approximate, "the cost then, not the current cost")
+
     def test_unknown_cost_gives_no_margin(self):
         partner = self.env["res.partner"].create({"name": "Service customer"})
         self._invoice(partner, "2024-03-05", 700)  # a line without product: cost unknown
