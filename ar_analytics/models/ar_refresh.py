@@ -156,7 +156,8 @@ def _identifiers(alias, **columns):
 
 def _clean_snapshot(env):
     """This transaction's snapshot, exported (``pg_export_snapshot``) for other
-    connections to read what it reads; None once it has written anything."""
+    connections to read what it reads; None once it has written anything. Only at the
+    top level of a transaction: PostgreSQL refuses to export inside a savepoint."""
     [(written,)] = env.execute_query(SQL("SELECT pg_current_xact_id_if_assigned()"))
     if written is not None:
         return None
@@ -168,13 +169,12 @@ def _query_frame_later(env, query, columns, order_by):
     """``_query_frame`` run in a thread on a second connection that imports this
     transaction's snapshot (``pg_export_snapshot``): the database extracts while this
     thread computes (a refresh uses both cores). Returns a function that waits for the
-    frame. Read here and now when the transaction has written anything (another
-    transaction cannot see its uncommitted rows, as in tests), unless the context holds
-    ``ar_snapshot``, exported by ``_refresh`` before it wrote the figures of a first
-    company: the refresh writes only its own figures, which the extraction never reads."""
+    frame. Only with the context's ``ar_snapshot`` (``_clean_snapshot``, exported by the
+    nightly job before it wrote anything: a refresh writes only its own figures, which
+    the extraction never reads); without it, read here and now."""
     env.flush_query(query)
     statement = env.cr.mogrify(_copy_statement(query, columns)).decode()
-    snapshot = env.context.get("ar_snapshot") or _clean_snapshot(env)
+    snapshot = env.context.get("ar_snapshot")
     if not snapshot:
         frame = _read_copy(env.cr, statement, columns, order_by)
         return lambda: frame
@@ -1227,15 +1227,18 @@ class ArRefresh(models.AbstractModel):
             if companies is not None
             else self.env["res.company"].sudo().search([("active", "=", True)])
         )
-        refresh = self.sudo()
-        if partner_ids is None and len(companies) > 1:
-            # exported before any company is written: every company's extraction can read
-            # in a second connection (_query_frame_later)
-            refresh = refresh.with_context(ar_snapshot=_clean_snapshot(self.env))
         written = 0
         for company in companies:
-            written += refresh._refresh_company(company, as_of=as_of, partner_ids=partner_ids)
+            written += self.sudo()._refresh_company(company, as_of=as_of, partner_ids=partner_ids)
         return written
+
+    @api.model
+    def _refresh_in_snapshot(self, company):
+        """Full refresh of ``company`` at the top level of a fresh transaction (the nightly
+        job): the sales lines are read by a second connection in this transaction's
+        snapshot while the engine computes (``_query_frame_later``)."""
+        snapshot = _clean_snapshot(self.env)
+        return self.with_context(ar_snapshot=snapshot)._refresh_company(company)
 
     @api.model
     def _cron_refresh(self):
@@ -1243,7 +1246,7 @@ class ArRefresh(models.AbstractModel):
         for n, company in enumerate(companies):
             # a refresh that waited for the lock may meet rows changed meanwhile
             # (serialization failure): retried on a fresh snapshot, like an RPC call
-            retrying(partial(self.sudo()._refresh_company, company), self.env)
+            retrying(partial(self.sudo()._refresh_in_snapshot, company), self.env)
             self.env["ir.cron"]._commit_progress(1, remaining=len(companies) - n - 1)
 
     # -- incremental refresh -------------------------------------------------------------------

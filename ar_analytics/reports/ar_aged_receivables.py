@@ -1,10 +1,14 @@
 import itertools
+import math
 from collections import defaultdict
 from textwrap import shorten
 
+import numpy as np
+import pandas as pd
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import formatLang
+from odoo.tools import SQL, formatLang
 
 from ..engine import validate_buckets
 from ..models.ar_credit_rules import FIGURE_GROUPS, check_groups
@@ -125,16 +129,18 @@ class ReportAgedReceivables(models.AbstractModel):
     @api.model
     def _move_names(self, move_ids):
         """{move id: its display name} for posted moves (name, and the reference shortened
-        as Odoo shows it), read in batches: the display name's compute takes about 100 us
-        per move, seconds for the open items of a large book."""
-        moves = self.env["account.move"].browse(move_ids)
-        moves.fetch(["name", "ref"])
+        as Odoo shows it), read in one query: the display name's compute takes about 100 us
+        per move, seconds for the open items of a large book. The moves are those of the
+        items the report extracted, record rules applied."""
+        self.env["account.move"].flush_model(["name", "ref"])
         names = {}
-        for move in moves:
-            ref = move.ref and " ".join(move.ref.split())
+        for move_id, name, ref in self.env.execute_query(
+            SQL("SELECT id, name, ref FROM account_move WHERE id = ANY(%s::int4[])", move_ids)
+        ):
+            ref = ref and " ".join(ref.split())
             if ref and len(ref) > 50:
                 ref = shorten(ref, width=50)
-            names[move.id] = f"{move.name} ({ref})" if ref else move.name
+            names[move_id] = f"{name} ({ref})" if ref else name
         return names
 
     @api.model
@@ -144,63 +150,80 @@ class ReportAgedReceivables(models.AbstractModel):
             zeros = [0.0] * len(codes)
             totals = {"buckets": zeros, "unapplied": 0.0, "total": 0.0, "count": 0}
             return [], {**totals, "shares": zeros, "share_labels": [""] * len(codes)}
-        open_items = items.loc[items["residual"].abs() >= 0.005]
-        partners = self.env["res.partner"].browse(sorted(set(open_items["partner_id"]) - {0}))
-        move_names = self._move_names(sorted(set(open_items["move_id"])))
+        # one pass per column, not per item: a large book has tens of thousands open
+        open_items = items.loc[(items["residual"].abs() >= 0.005) & (items["partner_id"] != 0)]
+        open_items = open_items.sort_values(["partner_id", "due", "item_id"], kind="stable")
+        partner_ids = open_items["partner_id"].to_numpy()
+        residual = open_items["residual"].to_numpy(dtype="float64")
+        codes_of = open_items["bucket"].to_numpy(dtype=object)
+        is_code = np.fromiter((isinstance(c, str) for c in codes_of), bool, len(codes_of))
+        in_bucket = (residual > 0) & is_code
+        amounts = (
+            pd.Series(residual[in_bucket])
+            .groupby([partner_ids[in_bucket], codes_of[in_bucket]])
+            .sum()
+            .unstack(fill_value=0.0)
+            .reindex(columns=codes, fill_value=0.0)
+        )
+        amounts = dict(zip(amounts.index.tolist(), amounts.to_numpy().tolist(), strict=True))
+        unapplied = pd.Series(residual[~in_bucket]).groupby(partner_ids[~in_bucket]).sum()
+        unapplied = unapplied.to_dict()
         currencies = {
             c.id: c for c in self.env["res.currency"].browse(sorted(set(items["currency_id"])))
         }
-        grouped = defaultdict(list)
-        for row in open_items.itertuples(index=False):
-            grouped[row.partner_id].append(row)
+        foreign = defaultdict(list)
+        in_currency = open_items.groupby(["partner_id", "currency_id"])["residual_currency"].sum()
+        for (pid, cid), amount in in_currency.items():
+            if cid != company.currency_id.id and abs(amount) >= 0.005:
+                foreign[pid].append((currencies[cid], amount))
+        move_names = self._move_names(sorted(set(open_items["move_id"])))
+        due = open_items["date_maturity"]
+        columns = zip(
+            open_items["move_id"].tolist(),
+            open_items["invoice_date"].dt.date.tolist(),
+            due.dt.date.where(due.notna(), None).tolist(),
+            open_items["dpd"].to_numpy(dtype="float64").tolist(),
+            residual.tolist(),
+            [c if known else None for c, known in zip(codes_of, is_code, strict=True)],
+            open_items["currency_id"].tolist(),
+            open_items["residual_currency"].tolist(),
+            strict=True,
+        )
+        details = [
+            {
+                "name": move_names.get(move_id, ""),
+                "date": date,
+                "due": due_date,
+                "days": int(dpd) if amount > 0 and not math.isnan(dpd) else None,
+                "bucket": code,
+                "residual": amount,
+                "currency": currencies[currency_id],
+                "residual_currency": amount_currency,
+            }
+            for move_id, date, due_date, dpd, amount, code, currency_id, amount_currency in columns
+        ]
+        # each customer's items: a slice of the sorted frame
+        bounds = (np.flatnonzero(np.diff(partner_ids)) + 1).tolist()
+        starts, ends = [0, *bounds], [*bounds, len(partner_ids)]
+        slices = {int(partner_ids[a]): (a, b) for a, b in zip(starts, ends, strict=True) if b > a}
+        partners = self.env["res.partner"].browse(sorted(slices))
         rows = []
         for partner in partners.sorted(lambda p: (p.name or "").lower()):
-            lines = grouped.get(partner.id, [])
-            amounts = dict.fromkeys(codes, 0.0)
-            unapplied = 0.0
-            by_currency = defaultdict(float)
-            details = []
-            for line in sorted(lines, key=lambda r: (r.due, r.item_id)):
-                if line.residual > 0 and isinstance(line.bucket, str):
-                    amounts[line.bucket] += line.residual
-                else:
-                    unapplied += line.residual
-                by_currency[line.currency_id] += line.residual_currency
-                details.append(
-                    {
-                        "name": move_names.get(line.move_id, ""),
-                        "date": line.invoice_date.date(),
-                        "due": line.date_maturity.date()
-                        if line.date_maturity == line.date_maturity
-                        else None,
-                        "days": int(line.dpd)
-                        if line.residual > 0 and line.dpd == line.dpd
-                        else None,
-                        "bucket": line.bucket if isinstance(line.bucket, str) else None,
-                        "residual": line.residual,
-                        "currency": currencies[line.currency_id],
-                        "residual_currency": line.residual_currency,
-                    }
-                )
-            total = sum(amounts.values()) + unapplied
-            if (
-                options.get("hide_zero", True)
-                and company.currency_id.is_zero(total)
-                and not details
-            ):
+            start, stop = slices[partner.id]
+            buckets = amounts.get(partner.id) or [0.0] * len(codes)
+            unapplied_amount = float(unapplied.get(partner.id, 0.0))
+            total = sum(buckets) + unapplied_amount
+            lines = details[start:stop]
+            if options.get("hide_zero", True) and company.currency_id.is_zero(total) and not lines:
                 continue
             rows.append(
                 {
                     "partner": partner,
-                    "buckets": [amounts[c] for c in codes],
-                    "unapplied": unapplied,
+                    "buckets": buckets,
+                    "unapplied": unapplied_amount,
                     "total": total,
-                    "items": details,
-                    "currencies": [
-                        (currencies[cid], amount)
-                        for cid, amount in sorted(by_currency.items())
-                        if cid != company.currency_id.id and abs(amount) >= 0.005
-                    ],
+                    "items": lines,
+                    "currencies": foreign[partner.id],
                 }
             )
         totals = {

@@ -310,7 +310,11 @@ class TestRefreshConcurrency(TransactionCase):
             with self._cursor() as other:  # committed meanwhile by another user
                 quiet = other(context={"ar_skip_refresh": True})
                 late = _invoice(quiet, mine.with_env(quiet), "2026-01-25", 777)
-            background = refresh._extract_sales(company, as_of, background=True)()
+            snapshot = ar_refresh._clean_snapshot(env)
+            self.assertTrue(snapshot, "nothing written yet in this transaction")
+            background = refresh.with_context(ar_snapshot=snapshot)._extract_sales(
+                company, as_of, background=True
+            )()
             self.assertEqual(len(readers), 1)
             self.assertIsNot(readers[0], env.cr, "read by a second connection")
             here = refresh._extract_sales(company, as_of)
@@ -318,11 +322,13 @@ class TestRefreshConcurrency(TransactionCase):
             pandas.testing.assert_frame_equal(background, here)  # the same rows
             self.assertNotIn(late.id, set(background["move_id"]), "not in the snapshot")
             self.assertIn(self.invoice_ids[0], set(background["move_id"]))
-            # once the transaction has written, its own connection reads
-            written = env["res.partner"].create({"name": "Written in the refresh's transaction"})
-            env.flush_all()
+            # without a snapshot (any refresh but the nightly job's), its own connection reads
             refresh._extract_sales(company, as_of, background=True)()
             self.assertIs(readers[2], env.cr)
+            # once the transaction has written, no snapshot is exported
+            written = env["res.partner"].create({"name": "Written in the refresh's transaction"})
+            env.flush_all()
+            self.assertIsNone(ar_refresh._clean_snapshot(env))
             written.unlink()
         with self._cursor() as env:
             self.assertIn(
