@@ -176,17 +176,22 @@ class ReportAgedReceivables(models.AbstractModel):
         for (pid, cid), amount in in_currency.items():
             if cid != company.currency_id.id and abs(amount) >= 0.005:
                 foreign[pid].append((currencies[cid], amount))
-        move_names = self._move_names(sorted(set(open_items["move_id"])))
-        due = open_items["date_maturity"]
+        # the open items of each customer, only when shown (a detail of tens of thousands)
+        with_items = bool(options.get("show_items"))
+        shown = open_items if with_items else open_items.iloc[0:0]
+        codes_of_shown = codes_of if with_items else codes_of[:0]
+        is_code_shown = is_code if with_items else is_code[:0]
+        move_names = self._move_names(sorted(set(shown["move_id"])))
+        due = shown["date_maturity"]
         columns = zip(
-            open_items["move_id"].tolist(),
-            open_items["invoice_date"].dt.date.tolist(),
+            shown["move_id"].tolist(),
+            shown["invoice_date"].dt.date.tolist(),
             due.dt.date.where(due.notna(), None).tolist(),
-            open_items["dpd"].to_numpy(dtype="float64").tolist(),
-            residual.tolist(),
-            [c if known else None for c, known in zip(codes_of, is_code, strict=True)],
-            open_items["currency_id"].tolist(),
-            open_items["residual_currency"].tolist(),
+            shown["dpd"].to_numpy(dtype="float64").tolist(),
+            shown["residual"].to_numpy(dtype="float64").tolist(),
+            [c if known else None for c, known in zip(codes_of_shown, is_code_shown, strict=True)],
+            shown["currency_id"].tolist(),
+            shown["residual_currency"].tolist(),
             strict=True,
         )
         details = [
@@ -213,8 +218,8 @@ class ReportAgedReceivables(models.AbstractModel):
             buckets = amounts.get(partner.id) or [0.0] * len(codes)
             unapplied_amount = float(unapplied.get(partner.id, 0.0))
             total = sum(buckets) + unapplied_amount
-            lines = details[start:stop]
-            if options.get("hide_zero", True) and company.currency_id.is_zero(total) and not lines:
+            hide = options.get("hide_zero", True) and company.currency_id.is_zero(total)
+            if hide and stop == start:
                 continue
             rows.append(
                 {
@@ -222,7 +227,7 @@ class ReportAgedReceivables(models.AbstractModel):
                     "buckets": buckets,
                     "unapplied": unapplied_amount,
                     "total": total,
-                    "items": lines,
+                    "items": details[start:stop] if with_items else [],
                     "currencies": foreign[partner.id],
                 }
             )

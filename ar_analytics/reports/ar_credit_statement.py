@@ -19,7 +19,12 @@ class ReportCreditStatement(models.AbstractModel):
     @api.model
     def _statement(self, partner, company, as_of, internal=False):
         aging = self.env["report.ar_analytics.report_aged_receivables"]._aging_data(
-            {"company_id": company.id, "as_of": fields.Date.to_string(as_of), "hide_zero": False},
+            {
+                "company_id": company.id,
+                "as_of": fields.Date.to_string(as_of),
+                "hide_zero": False,
+                "show_items": True,
+            },
             docids=partner.ids,
         )
         row = next((r for r in aging["rows"] if r["partner"] == partner), None)

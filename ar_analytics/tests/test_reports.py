@@ -30,6 +30,16 @@ class TestAgedReceivablesReport(VectorCase):
         self.assertEqual(row["buckets"][labels.index("1-30")], 400.0)
         self.assertEqual(row["total"], 400.0)
         self.assertEqual(data["totals"]["total"], 400.0)
+        self.assertEqual(row["items"], [], "the open items only when shown")
+        detailed = self.env["report.ar_analytics.report_aged_receivables"]._aging_data(
+            {"as_of": "2024-02-20", "company_id": self.env.company.id, "show_items": True}
+        )
+        (row,) = [r for r in detailed["rows"] if r["partner"] == self.customer]
+        codes = {c["label"]: c["code"] for c in detailed["columns"]}
+        self.assertEqual(
+            [(i["name"], i["residual"], i["days"], i["bucket"]) for i in row["items"]],
+            [(self.inv_a.name, 400.0, 20, codes["1-30"])],
+        )
         # before anything was paid: 1,000 + 500 open, both not yet due on 2024-01-20
         early = self.env["report.ar_analytics.report_aged_receivables"]._aging_data(
             {"as_of": "2024-01-20", "company_id": self.env.company.id}

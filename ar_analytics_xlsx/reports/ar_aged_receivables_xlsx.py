@@ -14,7 +14,8 @@ class AgedReceivablesXlsx(models.AbstractModel):
 
     def generate_xlsx_report(self, workbook, data, objs):
         values = self.env["report.ar_analytics.report_aged_receivables"]._aging_data(
-            data or {}, objs.ids or None
+            {**(data or {}), "show_items": True},
+            objs.ids or None,  # the open-items sheet
         )
         money = workbook.add_format(
             {"num_format": self._report_xlsx_currency_format(values["currency"])}
