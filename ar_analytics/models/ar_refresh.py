@@ -109,9 +109,9 @@ def _read_copy(cr, statement, columns, order_by):
                 dtype={name: "str" for name in columns if name in TEXT_COLUMNS},
                 keep_default_na=False,
                 na_values=[""],
-                # PostgreSQL writes the shortest text that reads back as the same float8: read
-                # it back exactly (the default parser may be off by one unit in the last place)
-                float_precision="round_trip",
+                # PostgreSQL writes the shortest text that reads back as the same float8;
+                # pandas' default parser reads it back: on the benchmark book its 3 million
+                # amounts equal Python's own parsing ("round_trip", twice as slow)
             )
             if size
             else pd.DataFrame({name: pd.Series(dtype="float64") for name in columns})
@@ -165,19 +165,24 @@ def _clean_snapshot(env):
     return snapshot
 
 
-def _query_frame_later(env, query, columns, order_by):
-    """``_query_frame`` run in a thread on a second connection that imports this
+def _frames_later(env, reads):
+    """The frames of ``reads`` (``(query, columns, order_by)``, as ``_query_frame``) read
+    one after the other in a thread, on a second connection that imports this
     transaction's snapshot (``pg_export_snapshot``): the database extracts while this
     thread computes (a refresh uses both cores). Returns a function that waits for the
-    frame. Only with the context's ``ar_snapshot`` (``_clean_snapshot``, exported by the
-    nightly job before it wrote anything: a refresh writes only its own figures, which
-    the extraction never reads); without it, read here and now."""
-    env.flush_query(query)
-    statement = env.cr.mogrify(_copy_statement(query, columns)).decode()
+    frames. Only with the context's ``ar_snapshot`` (``_clean_snapshot``, exported by the
+    nightly job at the top of the transaction of one company's refresh, before it wrote
+    anything: the refresh writes nothing these reads see before they are done); without
+    it, read here and now."""
+    statements = []
+    for query, columns, order_by in reads:
+        env.flush_query(query)
+        statement = env.cr.mogrify(_copy_statement(query, columns)).decode()
+        statements.append((statement, columns, order_by))
     snapshot = env.context.get("ar_snapshot")
     if not snapshot:
-        frame = _read_copy(env.cr, statement, columns, order_by)
-        return lambda: frame
+        frames = [_read_copy(env.cr, *statement) for statement in statements]
+        return lambda: frames
     settings = SQL("SET LOCAL jit = off; SET LOCAL work_mem = '64MB'")
     result, imported = {}, threading.Event()
 
@@ -187,7 +192,7 @@ def _query_frame_later(env, query, columns, order_by):
                 cr.execute(SQL("SET TRANSACTION SNAPSHOT %s", snapshot))
                 imported.set()
                 cr.execute(settings)
-                result["frame"] = _read_copy(cr, statement, columns, order_by)
+                result["frames"] = [_read_copy(cr, *statement) for statement in statements]
                 cr.rollback()
         except Exception as error:  # noqa: BLE001 (raised again in the caller's thread)
             result["error"] = error
@@ -203,7 +208,7 @@ def _query_frame_later(env, query, columns, order_by):
         thread.join()
         if "error" in result:
             raise result["error"]
-        return result["frame"]
+        return result["frames"]
 
     return wait
 
@@ -450,12 +455,17 @@ class ArRefresh(models.AbstractModel):
         allocs = allocs[allocs["item_id"].isin(items["item_id"])].reset_index(drop=True)
         return items, allocs
 
-    def _extract_sales(self, company, as_of, partner_ids=None, background=False):
+    def _extract_sales(self, company, as_of, partner_ids=None):
         """One row per product line of the company's posted customer invoices and credit notes
         dated up to as_of: untaxed revenue in company currency and its cost (metrics.md
         section 0): the invoice's COGS lines, else the sale order line's cost (sale_margin),
-        else the product's current cost (approximate), else unknown. ``background``: read
-        by the database while the caller computes; returns a function giving the frame."""
+        else the product's current cost (approximate), else unknown."""
+        read = self._sales_read(company, as_of, partner_ids)
+        return self._sales_costs(company, _query_frame(self.env, *read))
+
+    @api.model
+    def _sales_read(self, company, as_of, partner_ids=None):
+        """(query, columns, order) of the sales lines' extraction (``_extract_sales``)."""
         domain = Domain(
             [
                 ("company_id", "=", company.id),
@@ -532,9 +542,7 @@ class ArRefresh(models.AbstractModel):
                 ),
                 SQL("ar_so.invoice_line_id = %s", SQL.identifier(line, "id")),
             )
-        read = _query_frame_later if background else _query_frame
-        sales = read(
-            self.env,
+        return (
             query.select(
                 SQL(
                     """COALESCE(ar_partner.commercial_partner_id, %(partner)s),
@@ -569,9 +577,6 @@ class ArRefresh(models.AbstractModel):
             ],
             ["move_id", "product_id", "revenue", "quantity"],
         )
-        if background:
-            return lambda: self._sales_costs(company, sales())
-        return self._sales_costs(company, sales)
 
     @api.model
     def _sales_costs(self, company, sales):
@@ -629,7 +634,9 @@ class ArRefresh(models.AbstractModel):
         }
 
     @api.model
-    def _compute(self, company, as_of, partner_ids=None, buckets=None, basis=None, ranks=None):
+    def _compute(
+        self, company, as_of, partner_ids=None, buckets=None, basis=None, ranks=None, reads=()
+    ):
         """Every figure of one company at ``as_of``, from the data as it stood then, without
         storing anything: ``figures`` (per customer: behaviour, aging, scores, contribution),
         ``totals`` (the company), ``items`` (settled items, with bucket and residual in
@@ -637,8 +644,10 @@ class ArRefresh(models.AbstractModel):
         backtests call this."""
         params = self._params(company, buckets, basis)
         items, allocs = self._extract(company, as_of, partner_ids)
-        # the sales lines of every customer are read by the database meanwhile
-        sales = self._extract_sales(company, as_of, partner_ids, background=partner_ids is None)
+        # the sales lines (and the caller's ``reads``) of every customer are read by the
+        # database while the engine computes (with the nightly job's snapshot)
+        env = self.env if partner_ids is None else self.with_context(ar_snapshot=None).env
+        later = _frames_later(env, [self._sales_read(company, as_of, partner_ids), *reads])
         bundle = engine.compute_all(
             items,
             allocs,
@@ -656,8 +665,8 @@ class ArRefresh(models.AbstractModel):
             dpd_cap=company.ar_score_dpd_cap,
             trend_full=company.ar_score_trend_days,
         )
-        if partner_ids is None:
-            sales = sales()
+        sales, *read_frames = later()
+        sales = self._sales_costs(company, sales)
         window = params["window_days"]
         tiers = company._ar_tier_cutoffs()
         if ranks is not None:  # ranked among all the company's customers (_refresh_batch)
@@ -681,6 +690,7 @@ class ArRefresh(models.AbstractModel):
             "items": bundle["items"],
             "moves": bundle["moves"],
             "contribution": contribution,
+            "reads": read_frames,
         }
 
     @api.model
@@ -746,13 +756,17 @@ class ArRefresh(models.AbstractModel):
             return 0
         as_of = as_of or self._default_as_of(company)
         started = time.perf_counter()
-        result = self._compute(company, as_of, partner_ids, ranks=ranks)
+        # a full refresh reads the stored per-invoice figures with the sales lines, while
+        # the engine computes
+        reads = [self._stored_moves_read(company, None)] if partner_ids is None else []
+        result = self._compute(company, as_of, partner_ids, ranks=ranks, reads=reads)
         figures = result["figures"]
         now = fields.Datetime.now()
         buckets = result["params"]["buckets"]
         stat_ids = self._write_customers(company, as_of, now, figures, buckets, partner_ids)
         self._write_history(company, as_of, figures)
-        self._write_moves(company, result["moves"], partner_ids)
+        stored = result["reads"][0] if reads else None
+        self._write_moves(company, result["moves"], partner_ids, stored=stored)
         if partner_ids is None:
             self._write_company(company, as_of, now, result, len(figures))
             company.sudo().ar_last_refresh = now
@@ -1084,16 +1098,8 @@ class ArRefresh(models.AbstractModel):
         compare = [n for n in columns if n not in ("company_id", "computed_at")]
         self._upsert("ar_company_stat", ["company_id"], columns, compare)
 
-    def _write_moves(self, company, moves, partner_ids):
-        """Per-invoice figures on account.move: the stored figures of the scope are read
-        and compared in pandas; only the moves whose figures changed are written, and the
-        moves of the scope that are no longer posted receivables are cleared (a refresh
-        that changes nothing writes nothing)."""
-        moves = moves.copy()
-        on_time = moves["paid_on_time"]
-        moves["paid_on_time"] = np.where(
-            on_time.isna(), None, np.where(on_time.fillna(False), "on_time", "late")
-        )
+    def _stored_moves_read(self, company, partner_ids):
+        """(query, columns, order) of the per-invoice figures stored for the scope."""
         scope = SQL("m.company_id = %s AND m.ar_computed", company.id)
         if partner_ids is not None:
             partners = tuple(partner_ids) or (0,)
@@ -1105,8 +1111,7 @@ class ArRefresh(models.AbstractModel):
                 partners,
                 partners,
             )
-        stored = _query_frame(
-            self.env,
+        return (
             SQL(
                 "SELECT m.id, %s FROM account_move m WHERE %s",
                 SQL(", ").join(
@@ -1116,7 +1121,22 @@ class ArRefresh(models.AbstractModel):
             ),
             ["move_id", *MOVE_FIGURES],
             ["move_id"],
-        ).set_index("move_id")
+        )
+
+    def _write_moves(self, company, moves, partner_ids, stored=None):
+        """Per-invoice figures on account.move: the stored figures of the scope (read here,
+        or ``stored``, read by ``_stored_moves_read`` before anything was written) are
+        compared in pandas; only the moves whose figures changed are written, and the
+        moves of the scope that are no longer posted receivables are cleared (a refresh
+        that changes nothing writes nothing)."""
+        moves = moves.copy()
+        on_time = moves["paid_on_time"]
+        moves["paid_on_time"] = np.where(
+            on_time.isna(), None, np.where(on_time.fillna(False), "on_time", "late")
+        )
+        if stored is None:
+            stored = _query_frame(self.env, *self._stored_moves_read(company, partner_ids))
+        stored = stored.set_index("move_id")
         known = moves.index.isin(stored.index)
         changed = ~known
         if known.any():
@@ -1236,7 +1256,7 @@ class ArRefresh(models.AbstractModel):
     def _refresh_in_snapshot(self, company):
         """Full refresh of ``company`` at the top level of a fresh transaction (the nightly
         job): the sales lines are read by a second connection in this transaction's
-        snapshot while the engine computes (``_query_frame_later``)."""
+        snapshot while the engine computes (``_frames_later``)."""
         snapshot = _clean_snapshot(self.env)
         return self.with_context(ar_snapshot=snapshot)._refresh_company(company)
 

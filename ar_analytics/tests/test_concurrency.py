@@ -312,9 +312,9 @@ class TestRefreshConcurrency(TransactionCase):
                 late = _invoice(quiet, mine.with_env(quiet), "2026-01-25", 777)
             snapshot = ar_refresh._clean_snapshot(env)
             self.assertTrue(snapshot, "nothing written yet in this transaction")
-            background = refresh.with_context(ar_snapshot=snapshot)._extract_sales(
-                company, as_of, background=True
-            )()
+            read = refresh._sales_read(company, as_of)
+            frames = ar_refresh._frames_later(env(context={"ar_snapshot": snapshot}), [read])
+            background = refresh._sales_costs(company, frames()[0])
             self.assertEqual(len(readers), 1)
             self.assertIsNot(readers[0], env.cr, "read by a second connection")
             here = refresh._extract_sales(company, as_of)
@@ -323,7 +323,7 @@ class TestRefreshConcurrency(TransactionCase):
             self.assertNotIn(late.id, set(background["move_id"]), "not in the snapshot")
             self.assertIn(self.invoice_ids[0], set(background["move_id"]))
             # without a snapshot (any refresh but the nightly job's), its own connection reads
-            refresh._extract_sales(company, as_of, background=True)()
+            ar_refresh._frames_later(env, [read])()
             self.assertIs(readers[2], env.cr)
             # once the transaction has written, no snapshot is exported
             written = env["res.partner"].create({"name": "Written in the refresh's transaction"})
@@ -334,6 +334,16 @@ class TestRefreshConcurrency(TransactionCase):
             self.assertIn(
                 late.id, set(env["ar.refresh"]._extract_sales(self._company(env), as_of)["move_id"])
             )
+        # the nightly job's refresh: sales lines and stored invoice figures read beside it,
+        # the same figures as a refresh that reads everything itself
+        readers.clear()
+        with self._cursor() as env, patch.object(ar_refresh, "_read_copy", spy):
+            company = self._company(env)
+            env["ar.refresh"]._refresh_in_snapshot(company)
+            self.assertEqual(len([cr for cr in readers if cr is not env.cr]), 2)
+            figures = self._snapshot(env)
+            self.assertEqual(env["ar.refresh"]._refresh_company(company), 0, "nothing changed")
+            self.assertEqual(self._snapshot(env), figures)
 
     def test_refresh_while_others_post_and_reconcile(self):
         with self._cursor() as env:
