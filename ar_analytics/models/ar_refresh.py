@@ -190,6 +190,7 @@ def _frames_later(env, reads):
         try:
             with closing(sql_db.db_connect(env.cr.dbname).cursor()) as cr:
                 cr.execute(SQL("SET TRANSACTION SNAPSHOT %s", snapshot))
+                result["imported"] = True
                 imported.set()
                 cr.execute(settings)
                 result["frames"] = [_read_copy(cr, *statement) for statement in statements]
@@ -203,6 +204,12 @@ def _frames_later(env, reads):
     thread.start()
     # the snapshot can be imported only while this transaction is open
     imported.wait()
+
+    if "error" in result and not result.get("imported"):
+        # no second connection (a full pool, a refused import): read here
+        _logger.warning("receivables extraction in one connection: %s", result["error"])
+        frames = [_read_copy(env.cr, *statement) for statement in statements]
+        return lambda: frames
 
     def wait():
         thread.join()

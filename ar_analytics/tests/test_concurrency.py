@@ -14,6 +14,7 @@ from functools import partial
 from unittest.mock import patch
 
 import pandas
+from psycopg2.pool import PoolError
 
 from odoo import Command, api
 from odoo.service.model import retrying
@@ -325,6 +326,13 @@ class TestRefreshConcurrency(TransactionCase):
             # without a snapshot (any refresh but the nightly job's), its own connection reads
             ar_refresh._frames_later(env, [read])()
             self.assertIs(readers[2], env.cr)
+            # without a second connection (a full pool), too
+            with patch.object(ar_refresh.sql_db, "db_connect", side_effect=PoolError("full")):
+                (fallback,) = ar_refresh._frames_later(
+                    env(context={"ar_snapshot": snapshot}), [read]
+                )()
+            self.assertIs(readers[3], env.cr)
+            pandas.testing.assert_frame_equal(refresh._sales_costs(company, fallback), here)
             # once the transaction has written, no snapshot is exported
             written = env["res.partner"].create({"name": "Written in the refresh's transaction"})
             env.flush_all()
