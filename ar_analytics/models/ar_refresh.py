@@ -116,6 +116,11 @@ def _read_copy(cr, statement, columns, order_by):
             if size
             else pd.DataFrame({name: pd.Series(dtype="float64") for name in columns})
         )
+    return _typed(frame, columns, order_by)
+
+
+def _typed(frame, columns, order_by):
+    """The CSV frame's columns typed (dates, booleans, move types), sorted by ``order_by``."""
     for name in columns:
         if name in DATE_COLUMNS:
             days = frame[name].to_numpy(dtype="float64", na_value=np.nan)
@@ -130,6 +135,8 @@ def _read_copy(cr, statement, columns, order_by):
             codes, uniques = pd.factorize(frame[name])
             values = np.append(np.asarray(uniques, dtype=object), None)[codes]
             frame[name] = pd.Series(values, index=frame.index, dtype="str")
+    if not order_by or frame.empty:
+        return frame
     # in a stable order whatever plan PostgreSQL chose (parallel workers return rows in any
     # order): float sums, and so the stored figures, do not change between two runs
     order = np.lexsort([frame[name].to_numpy() for name in reversed(order_by)])
@@ -375,7 +382,9 @@ class ArRefresh(models.AbstractModel):
 
     def _extract(self, company, as_of, partner_ids=None, open_only=False):
         """(items, allocs) frames of engine_contract.md for one company at as_of;
-        ``open_only``: only the items with a residual at as_of (the aged receivables)."""
+        ``open_only``: only the items with a residual at as_of, each with that residual as
+        its balance (and in its currency) and no allocation: what the aged receivables
+        need (residual, days past due, bucket), without reading the allocations."""
         query = self._items_query(company, as_of, partner_ids, open_only)
         line = query.table
 
@@ -436,9 +445,21 @@ class ArRefresh(models.AbstractModel):
                     company="company_id",
                     date="date",
                     maturity="date_maturity",
-                    balance="balance",
-                    amount_currency="amount_currency",
                     currency="currency_id",
+                ),
+                **(
+                    {
+                        "balance": SQL(
+                            "(%s - COALESCE(ar_settled.amount, 0))",
+                            SQL.identifier(line, "balance"),
+                        ),
+                        "amount_currency": SQL(
+                            "(%s - COALESCE(ar_settled.amount_currency, 0))",
+                            SQL.identifier(line, "amount_currency"),
+                        ),
+                    }
+                    if open_only
+                    else _identifiers(line, balance="balance", amount_currency="amount_currency")
                 ),
             )
         )
@@ -452,6 +473,9 @@ class ArRefresh(models.AbstractModel):
         self.env["account.partial.reconcile"].flush_model()
         self.env["account.payment"].flush_model(["is_matched"])
         items = _query_frame(self.env, items_query, ITEM_COLUMNS, ["item_id"])
+        if open_only:
+            empty = pd.DataFrame({name: pd.Series(dtype="float64") for name in ALLOC_COLUMNS})
+            return items, _typed(empty, ALLOC_COLUMNS, [])
         # the items already fetched (record rules applied once, not re-evaluated)
         allocs = _query_frame(
             self.env,
