@@ -74,6 +74,8 @@ MOVE_FIGURES = {
 }
 
 
+# the extraction's session settings (see ArRefresh._extract)
+EXTRACT_SETTINGS = SQL("SET LOCAL jit = off; SET LOCAL work_mem = '64MB'")
 BOOL_COLUMNS = ("is_payment", "cp_is_payment", "cp_pending", "cp_is_exchange", "computed")
 TEXT_COLUMNS = ("move_type", "cp_move_type", "paid_on_time")
 EPOCH = np.datetime64("1970-01-01", "D")
@@ -151,9 +153,13 @@ def _query_frame(env, query, columns, order_by):
     through a temporary file, so the peak memory is the frame, not the text as well.
     Unlike a cursor fetched in chunks, COPY lets PostgreSQL plan parallel workers. Rows
     come sorted by ``order_by``."""
+    return _read_copy(env.cr, *_prepared(env, query, columns, order_by))
+
+
+def _prepared(env, query, columns, order_by):
+    """(COPY statement as text, columns, order_by) of ``query``, its models flushed."""
     env.flush_query(query)
-    statement = env.cr.mogrify(_copy_statement(query, columns)).decode()
-    return _read_copy(env.cr, statement, columns, order_by)
+    return env.cr.mogrify(_copy_statement(query, columns)).decode(), columns, order_by
 
 
 def _identifiers(alias, **columns):
@@ -181,16 +187,11 @@ def _frames_later(env, reads):
     nightly job at the top of the transaction of one company's refresh, before it wrote
     anything: the refresh writes nothing these reads see before they are done); without
     it, read here and now."""
-    statements = []
-    for query, columns, order_by in reads:
-        env.flush_query(query)
-        statement = env.cr.mogrify(_copy_statement(query, columns)).decode()
-        statements.append((statement, columns, order_by))
+    statements = [_prepared(env, *read) for read in reads]
     snapshot = env.context.get("ar_snapshot")
     if not snapshot:
         frames = [_read_copy(env.cr, *statement) for statement in statements]
         return lambda: frames
-    settings = SQL("SET LOCAL jit = off; SET LOCAL work_mem = '64MB'")
     result, imported = {}, threading.Event()
 
     def read():
@@ -199,7 +200,7 @@ def _frames_later(env, reads):
                 cr.execute(SQL("SET TRANSACTION SNAPSHOT %s", snapshot))
                 result["imported"] = True
                 imported.set()
-                cr.execute(settings)
+                cr.execute(EXTRACT_SETTINGS)
                 result["frames"] = [_read_copy(cr, *statement) for statement in statements]
                 cr.rollback()
         except Exception as error:  # noqa: BLE001 (raised again in the caller's thread)
@@ -467,7 +468,7 @@ class ArRefresh(models.AbstractModel):
         # crosses jit_above_cost) to run them faster by less than that, and their sorts and
         # hashes spill to disk with the default 4 MB of work_mem: set for the transaction,
         # whose remaining queries are the refresh's writes
-        self.env.execute_query(SQL("SET LOCAL jit = off; SET LOCAL work_mem = '64MB'"))
+        self.env.execute_query(EXTRACT_SETTINGS)
         self.env["account.move.line"].flush_model()
         self.env["account.move"].flush_model()
         self.env["account.partial.reconcile"].flush_model()
@@ -678,7 +679,9 @@ class ArRefresh(models.AbstractModel):
         # the sales lines (and the caller's ``reads``) of every customer are read by the
         # database while the engine computes (with the nightly job's snapshot)
         env = self.env if partner_ids is None else self.with_context(ar_snapshot=None).env
-        later = _frames_later(env, [self._sales_read(company, as_of, partner_ids), *reads])
+        # the sales lines only when this computation ranks the customers itself
+        sales_reads = [self._sales_read(company, as_of, partner_ids)] if ranks is None else []
+        later = _frames_later(env, [*sales_reads, *reads])
         bundle = engine.compute_all(
             items,
             allocs,
@@ -696,20 +699,20 @@ class ArRefresh(models.AbstractModel):
             dpd_cap=company.ar_score_dpd_cap,
             trend_full=company.ar_score_trend_days,
         )
-        sales, *read_frames = later()
-        sales = self._sales_costs(company, sales)
-        window = params["window_days"]
-        tiers = company._ar_tier_cutoffs()
+        frames = later()
+        read_frames = frames[len(sales_reads) :]
         if ranks is not None:  # ranked among all the company's customers (_refresh_batch)
             contribution, rfm = ranks
         else:
+            sales = self._sales_costs(company, frames[0])
+            window = params["window_days"]
             summary = engine.sales_summary(sales, as_of, window_days=window)
             if partner_ids is not None:
                 # some customers (an incremental refresh): ranked among the others as
                 # stored by their last refresh, not among themselves alone
                 summary = pd.concat([summary, self._stored_summary(company, summary.index)])
                 summary = summary.sort_index()
-            contribution = engine.contribution_ranks(summary, cutoffs=tiers)
+            contribution = engine.contribution_ranks(summary, cutoffs=company._ar_tier_cutoffs())
             rfm = engine.rfm_ranks(summary, as_of)
         figures = figures.join(scores).join(bundle["trend"]).join(contribution).join(rfm)
         figures["tier"] = figures["tier"].fillna(engine.constants.TIER_GENERAL)

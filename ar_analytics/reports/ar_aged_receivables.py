@@ -218,9 +218,6 @@ class ReportAgedReceivables(models.AbstractModel):
             buckets = amounts.get(partner.id) or [0.0] * len(codes)
             unapplied_amount = float(unapplied.get(partner.id, 0.0))
             total = sum(buckets) + unapplied_amount
-            hide = options.get("hide_zero", True) and company.currency_id.is_zero(total)
-            if hide and stop == start:
-                continue
             rows.append(
                 {
                     "partner": partner,
