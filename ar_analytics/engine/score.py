@@ -20,8 +20,8 @@ from itertools import pairwise
 import numpy as np
 import pandas as pd
 
-from ._util import as_timestamp, ratio
-from .behaviour import observations, payment_behaviour
+from ._util import as_timestamp, group_index, group_sum, ratio
+from .behaviour import observations
 from .constants import (
     DEFAULT_DPD_CAP,
     DEFAULT_GRADE_CUTOFFS,
@@ -135,8 +135,13 @@ def wadl_trend(
     recent_days = _check_positive(recent_days, "Credit score: the recent period must be positive.")
     obs = observations(items_out, allocs, as_of, window_days, by)
     recent = obs["pay_date"] > as_of - pd.Timedelta(days=recent_days)
+    index = group_index(items_out, by)
+    # WADL of payment_behaviour on each side, without its other figures
     wadl = [
-        payment_behaviour(items_out, part, as_of, window_days, by)["wadl"]
+        ratio(
+            group_sum(part, by, part["a"] * part["late"], index),
+            group_sum(part, by, part["a"], index),
+        )
         for part in (obs.loc[recent], obs.loc[~recent])
     ]
     return (wadl[0] - wadl[1]).rename("wadl_trend")

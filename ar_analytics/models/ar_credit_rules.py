@@ -1,3 +1,6 @@
+import dataclasses
+from typing import NamedTuple
+
 from markupsafe import Markup
 
 from odoo import api, fields, models
@@ -16,6 +19,16 @@ FIGURE_GROUPS = (
 VERDICT_GROUPS = "base.group_user"
 #: who may recompute stored figures (the "Recompute receivables figures" actions)
 REFRESH_GROUPS = "account.group_account_invoice,ar_analytics.group_ar_analytics_user"
+
+
+class CustomerFigures(NamedTuple):
+    """What the credit rules read of one customer (see ``ArCreditRules._figures``)."""
+
+    limit: float = 0.0
+    credit: float = 0.0
+    grade: str | None = None
+    past_due: tuple = ()
+    to_invoice: bool = False
 
 
 def check_groups(env, groups, message):
@@ -42,42 +55,33 @@ class ArCreditRules(models.AbstractModel):
         """Findings for documents of one ``company``.
 
         ``requests``: dicts with ``key``, ``partner`` (any contact of the customer),
-        ``amount`` (the document in company currency), ``paid_in_advance`` and
-        ``to_invoice_offset`` (part of ``credit_to_invoice`` the document replaces).
+        ``amount`` (the document in company currency), ``paid_in_advance`` (a bool, or a
+        function asked only when a rule would block the document: a document paid in
+        advance is never blocked) and ``to_invoice_offset`` (part of ``credit_to_invoice``
+        the document replaces).
         With ``lock``, the customers whose credit limit applies are serialised (see
-        :meth:`_lock`) before their exposure is read. Returns ``{key: (facts, findings)}``.
+        :meth:`_lock_sql`) before their exposure is read. Returns ``{key: (facts, findings)}``.
         """
         if not requests:
             return {}
         policy = company._ar_credit_policy()
-        partners = (
-            self.env["res.partner"]
-            .union(*(request["partner"] for request in requests))
-            .commercial_partner_id.with_company(company)
-            .sudo()
-        )
-        limits = dict.fromkeys(partners.ids, 0.0)
-        locked = partners.browse()
-        if policy.limit_on:
-            limits = {partner.id: partner.credit_limit or 0.0 for partner in partners}
-            if lock:
-                locked = partners.filtered(lambda p: limits[p.id] > 0)
+        contacts = self.env["res.partner"].union(*(request["partner"] for request in requests))
+        # the one column: reading the field would fetch every column of the contacts
+        contacts.fetch(["commercial_partner_id"])
+        partners = contacts.commercial_partner_id.with_company(company).sudo()
         figures = self._figures(
             company,
             partners,
-            credit=policy.limit_on and any(limits.values()),
+            limits=policy.limit_on,
             grades=policy.grade_on,
             past_due=policy.grade_on or policy.overdue_on,
-            lock=locked,
+            lock=lock,
         )
-        credit = {pid: values[0] for pid, values in figures.items()}
-        grades = {pid: values[1] for pid, values in figures.items()}
-        past_due = {pid: values[2] for pid, values in figures.items()}
         to_invoice = dict.fromkeys(partners.ids, 0.0)
-        if policy.limit_on and any(limits.values()):
-            # core's amount, computed only for customers with something to invoice on a
-            # confirmed order (core's own condition): 0 for the others
-            limited = partners.filtered(lambda p: limits[p.id] > 0 and figures[p.id][3])
+        # core's amount, computed only for customers with a credit limit and something to
+        # invoice on a confirmed order (core's own condition): 0 for the others
+        limited = partners.filtered(lambda p: figures[p.id].to_invoice)
+        if limited:
             # never a cached amount: an order confirmed earlier in this transaction (the
             # previous order of a batch) must count
             limited.invalidate_recordset(["credit_to_invoice"])
@@ -86,40 +90,48 @@ class ArCreditRules(models.AbstractModel):
         result = {}
         for request in requests:
             pid = request["partner"].commercial_partner_id.id
+            paid = request.get("paid_in_advance", False)
+            found = figures[pid]
             facts = credit_rules.CreditFacts(
                 amount=currency.round(request["amount"]),
-                limit=currency.round(limits.get(pid, 0.0)),
-                credit=currency.round(credit.get(pid, 0.0)),
+                limit=currency.round(found.limit),
+                credit=currency.round(found.credit),
                 credit_to_invoice=currency.round(
-                    to_invoice.get(pid, 0.0) - request.get("to_invoice_offset", 0.0)
+                    to_invoice[pid] - request.get("to_invoice_offset", 0.0)
                 ),
-                paid_in_advance=request.get("paid_in_advance", False),
-                grade=grades.get(pid),
-                past_due=past_due.get(pid, ()),
+                paid_in_advance=paid if isinstance(paid, bool) else False,
+                grade=found.grade,
+                past_due=found.past_due,
             )
-            result[request["key"]] = (facts, credit_rules.evaluate(policy, facts))
+            findings = credit_rules.evaluate(policy, facts)
+            if findings and callable(paid) and paid():
+                facts = dataclasses.replace(facts, paid_in_advance=True)
+                findings = credit_rules.evaluate(policy, facts)
+            result[request["key"]] = (facts, findings)
         return result
 
     @api.model
-    def _figures(self, company, partners, credit=True, grades=True, past_due=True, lock=None):
-        """``{partner id: (credit, grade, past due items, orders to invoice)}`` of the
-        commercial ``partners`` in ``company``, in one statement:
+    def _figures(self, company, partners, limits=True, grades=True, past_due=True, lock=False):
+        """``{partner id: CustomerFigures}`` of the commercial ``partners`` in ``company``,
+        in one statement:
 
+        - ``limit``: the customer's credit limit in the company (core's company-dependent
+          ``credit_limit``, the company's default when unset); 0 without ``limits``;
         - ``credit``: core's ``res.partner.credit`` (the same lines and sum as
           ``_credit_debit_get``: posted, unreconciled receivable lines of the partner in the
-          company and its branches), read fresh, never from a cache;
+          company and its branches), read fresh, never from a cache; 0 without ``limits``;
         - ``grade``: the stored credit grade (overrides included), None when unrated;
-        - past due items: ``((days past due, open amount), ...)`` of the open receivable
+        - ``past_due``: ``((days past due, open amount), ...)`` of the open receivable
           items due before today, in company currency;
-        - orders to invoice: whether a confirmed order of the company invoiced to the
-          customer has a line with an untaxed amount to invoice (the orders core's
+        - ``to_invoice``: the customer has a limit and a confirmed order of the company
+          invoiced to it has a line with an untaxed amount to invoice (the orders core's
           ``credit_to_invoice`` adds up).
 
-        The customers ``lock`` are serialised first, in the same statement (:meth:`_lock`).
+        With ``lock``, the customers with a credit limit are serialised first, in the same
+        statement (:meth:`_lock_sql`).
         """
-        if not (credit or grades or past_due):
-            self._lock(company, lock)
-            return {pid: (0.0, None, (), False) for pid in partners.ids}
+        if not (limits or grades or past_due):
+            return dict.fromkeys(partners.ids, CustomerFigures())
         today = fields.Date.context_today(self)
         self.env["account.move.line"].flush_model(
             [
@@ -135,14 +147,20 @@ class ArCreditRules(models.AbstractModel):
         )
         self.env["account.account"].flush_model(["account_type"])
         self.env["ar.customer.stat"].flush_model(["grade", "partner_id", "company_id"])
-        self.env["sale.order"].flush_model(["company_id", "partner_invoice_id", "state"])
-        self.env["res.partner"].flush_model(["commercial_partner_id"])
-        self.env["sale.order.line"].flush_model(["order_id", "untaxed_amount_to_invoice"])
+        self.env["res.partner"].flush_model(["commercial_partner_id", "credit_limit"])
+        if limits:
+            self.env["sale.order"].flush_model(["company_id", "partner_invoice_id", "state"])
+            self.env["sale.order.line"].flush_model(["order_id", "untaxed_amount_to_invoice"])
+        limit = partners._field_to_sql("rp", "credit_limit") if limits else SQL("0.0")
         due = SQL("COALESCE(l.date_maturity, l.date)")
         rows = self.env.execute_query(
             SQL(
                 """
-            WITH %(lock)s p AS (SELECT unnest(%(partners)s::int4[]) AS id),
+            WITH p AS (
+                SELECT rp.id, COALESCE(%(limit)s, 0) AS credit_limit
+                  FROM res_partner rp
+                 WHERE rp.id = ANY(%(partners)s::int4[])
+            ), %(lock)s
             r AS (
                 SELECT l.partner_id,
                        SUM(l.amount_residual) AS credit,
@@ -152,14 +170,14 @@ class ArCreditRules(models.AbstractModel):
                            FILTER (WHERE l.amount_residual > 0 AND %(due)s < %(today)s) AS open
                   FROM account_move_line l
                   JOIN account_account a ON a.id = l.account_id
-                 WHERE %(lines)s AND l.partner_id = ANY(%(partners)s::int4[])
+                 WHERE l.partner_id = ANY(%(partners)s::int4[])
                    AND l.parent_state = 'posted' AND a.account_type = 'asset_receivable'
                    AND l.reconciled IS NOT TRUE
-                   AND l.company_id IN (SELECT id FROM res_company WHERE parent_path LIKE %(path)s)
+                   AND l.company_id = ANY(%(companies)s::int4[])
                  GROUP BY l.partner_id
             )
-            SELECT p.id, COALESCE(r.credit, 0), s.grade, r.days, r.open,
-                   %(credit)s AND EXISTS (
+            SELECT p.id, p.credit_limit, COALESCE(r.credit, 0), s.grade, r.days, r.open,
+                   p.credit_limit > 0 AND EXISTS (
                        SELECT 1
                          FROM sale_order so
                          JOIN res_partner ip ON ip.id = so.partner_invoice_id
@@ -173,50 +191,44 @@ class ArCreditRules(models.AbstractModel):
          LEFT JOIN ar_customer_stat s ON s.partner_id = p.id AND s.company_id = %(company)s
             """,
                 partners=partners.ids,
+                limit=limit,
                 today=today,
                 due=due,
-                lines=SQL("TRUE") if credit or past_due else SQL("FALSE"),
-                path=f"{company.root_id.parent_path}%",
+                companies=list(company._ar_tree_ids()),
                 company=company.id,
-                credit=bool(credit),
-                lock=SQL("lock AS (%s),", self._lock_sql(company, lock)) if lock else SQL(),
+                lock=SQL("lock AS (%s),", self._lock_sql(company)) if lock and limits else SQL(),
             )
         )
         return {
-            pid: (
-                amount if credit else 0.0,
-                (grade or None) if grades else None,
-                tuple(zip(days, amounts, strict=True)) if past_due and days else (),
-                to_invoice,
+            pid: CustomerFigures(
+                limit=credit_limit,
+                credit=amount if limits else 0.0,
+                grade=(grade or None) if grades else None,
+                past_due=tuple(zip(days, amounts, strict=True)) if past_due and days else (),
+                to_invoice=to_invoice,
             )
-            for pid, amount, grade, days, amounts, to_invoice in rows
+            for pid, credit_limit, amount, grade, days, amounts, to_invoice in rows
         }
 
     @api.model
-    def _lock(self, company, partners):
-        """Serialise credit checks per (company, customer).
+    def _lock_sql(self, company):
+        """Serialise credit checks per (company, customer): the upsert, run as a
+        data-modifying ``WITH`` of the statement that reads the customers' figures (one
+        round trip), of the customers of its ``p`` whose credit limit applies.
 
         Odoo's transactions run in REPEATABLE READ: a concurrent confirmation for the same
         customer must not read an exposure that misses this one. Writing the same row makes
         the second transaction wait for the first, then fail with a serialization error;
         Odoo retries it with a fresh snapshot, in which the first order counts.
         """
-        if partners:
-            self.env.execute_query(self._lock_sql(company, partners))
-
-    @api.model
-    def _lock_sql(self, company, partners):
-        """The upsert of :meth:`_lock`, also run as a data-modifying ``WITH`` of the
-        statement that reads the customers' figures (one round trip)."""
         return SQL(
             "INSERT INTO ar_credit_lock (company_id, partner_id, checks)"
-            " SELECT %s, partner_id, 1 FROM unnest(%s::int[]) AS partner_id"
-            " ORDER BY partner_id"
+            " SELECT %s, p.id, 1 FROM p WHERE p.credit_limit > 0"
+            " ORDER BY p.id"
             " ON CONFLICT (company_id, partner_id)"
             " DO UPDATE SET checks = ar_credit_lock.checks + 1"
             " RETURNING partner_id",
             company.id,
-            sorted(partners.ids),
         )
 
     # wording ---------------------------------------------------------------------------

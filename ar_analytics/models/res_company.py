@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
 
 from ..engine import credit_rules, signals
@@ -451,6 +451,19 @@ class ResCompany(models.Model):
             utilisation_warn=self.ar_signal_limit_warn,
             utilisation_alert=self.ar_signal_limit_alert,
         )
+
+    @tools.ormcache("self.id")
+    def _ar_tree_ids(self):
+        """Ids of the company's root and all its branches, archived ones included (the
+        companies core's customer credit counts). Companies never move in the hierarchy,
+        and creating or deleting one clears this cache."""
+        self.ensure_one()
+        tree = (
+            self.sudo()
+            .with_context(active_test=False)
+            .search([("parent_path", "=like", f"{self.root_id.parent_path}%")])
+        )
+        return tuple(tree.ids)
 
     def _ar_credit_policy(self):
         """The company's credit rules for the engine; the limit rule also needs core's

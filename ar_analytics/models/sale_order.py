@@ -53,7 +53,7 @@ class SaleOrder(models.Model):
                     "key": order.id,
                     "partner": order.partner_id,
                     "amount": order._ar_credit_amount(),
-                    "paid_in_advance": order._ar_paid_in_advance(),
+                    "paid_in_advance": order._ar_paid_in_advance,
                     "to_invoice_offset": -pending.get(order.id, 0.0),
                 }
                 for order in orders
@@ -66,8 +66,27 @@ class SaleOrder(models.Model):
 
     def action_confirm(self):
         # the orders of a batch are all checked before any is confirmed: each check counts
-        # the customer's orders ahead of it in the batch (see _ar_credit_batch_pending)
-        return super(SaleOrder, self.with_context(ar_credit_batch=self.ids)).action_confirm()
+        # the customer's orders ahead of it in the batch, and the batch is checked at once
+        # (one statement, see ArCreditRules._figures) before core asks each order
+        orders = self.with_context(ar_credit_batch=self.ids)
+        if len(self) > 1:
+            findings = orders._ar_credit_findings(lock=True, pending=orders._ar_credit_pending())
+            orders = orders.with_context(
+                ar_credit_checked={"ids": frozenset(self.ids), "findings": findings}
+            )
+        return super(SaleOrder, orders).action_confirm()
+
+    def _ar_credit_pending(self):
+        """``{order id: amount}``: the same customer's quotations of ``self`` ahead of each
+        order (company currency), as confirmed in this order."""
+        ahead = {}
+        pending = {}
+        for order in self:
+            key = (order.company_id.id, order.partner_id.commercial_partner_id.id)
+            pending[order.id] = ahead.get(key, 0.0)
+            if order.state in ("draft", "sent"):
+                ahead[key] = ahead.get(key, 0.0) + max(order._ar_credit_amount(), 0.0)
+        return pending
 
     def _ar_credit_batch_pending(self):
         """Amount of the same customer's quotations confirmed ahead of this one in the same
@@ -76,14 +95,8 @@ class SaleOrder(models.Model):
         batch_ids = self.env.context.get("ar_credit_batch") or []
         if self.id not in batch_ids:
             return 0.0
-        ahead = self.browse(batch_ids[: batch_ids.index(self.id)]).filtered(
-            lambda o: (
-                o.state in ("draft", "sent")
-                and o.company_id == self.company_id
-                and o.partner_id.commercial_partner_id == self.partner_id.commercial_partner_id
-            )
-        )
-        return sum(max(order._ar_credit_amount(), 0.0) for order in ahead)
+        batch = self.browse(batch_ids[: batch_ids.index(self.id) + 1])
+        return batch._ar_credit_pending()[self.id]
 
     def _confirmation_error_message(self):
         """Block the confirmation when the company's credit rules say so, unless a credit
@@ -91,8 +104,12 @@ class SaleOrder(models.Model):
         error = super()._confirmation_error_message()
         if error:
             return error
-        pending = {self.id: self._ar_credit_batch_pending()}
-        findings = self._ar_credit_findings(lock=True, pending=pending).get(self.id)
+        checked = self.env.context.get("ar_credit_checked")
+        if checked and self.id in checked["ids"]:
+            findings = checked["findings"].get(self.id)  # checked with its batch
+        else:
+            pending = {self.id: self._ar_credit_batch_pending()}
+            findings = self._ar_credit_findings(lock=True, pending=pending).get(self.id)
         if not findings or self.sudo().ar_credit_override_ids._consume(self._ar_credit_amount()):
             return False
         return self.env["ar.credit.rules"]._message(

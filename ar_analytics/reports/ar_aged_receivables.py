@@ -112,7 +112,18 @@ class ReportAgedReceivables(models.AbstractModel):
             buckets = buckets or validate_buckets(params["buckets"])
         buckets = buckets or validate_buckets(refresh._params(company)["buckets"])
         columns = [{"code": b.code, "label": b.label} for b in buckets]
-        rows, totals = self._rows(company, items, buckets, options)
+        listed = None
+        if not options.get("hide_zero", True):
+            # customers with nothing open get a row of zeros: the customers selected, or
+            # else every customer with receivables figures in the company
+            listed = (
+                partners.commercial_partner_id
+                if partners is not None
+                else self.env["ar.customer.stat"]
+                .search([("company_id", "=", company.id)])
+                .partner_id
+            )
+        rows, totals = self._rows(company, items, buckets, options, listed)
         return {
             "company": company,
             "currency": company.currency_id,
@@ -144,12 +155,14 @@ class ReportAgedReceivables(models.AbstractModel):
         return names
 
     @api.model
-    def _rows(self, company, items, buckets, options):
+    def _rows(self, company, items, buckets, options, listed=None):
+        """(rows, totals) of the open ``items``: a row per customer with something open, by
+        name; the customers ``listed`` (a recordset) with nothing open get a row of zeros."""
         codes = [b.code for b in buckets]
         if items is None or items.empty:
-            zeros = [0.0] * len(codes)
-            totals = {"buckets": zeros, "unapplied": 0.0, "total": 0.0, "count": 0}
-            return [], {**totals, "shares": zeros, "share_labels": [""] * len(codes)}
+            partners = (listed or self.env["res.partner"]).sorted(lambda p: (p.name or "").lower())
+            rows = [self._row(partner, [0.0] * len(codes)) for partner in partners]
+            return rows, self._totals(rows, codes)
         # one pass per column, not per item: a large book has tens of thousands open
         open_items = items.loc[(items["residual"].abs() >= 0.005) & (items["partner_id"] != 0)]
         open_items = open_items.sort_values(["partner_id", "due", "item_id"], kind="stable")
@@ -212,22 +225,35 @@ class ReportAgedReceivables(models.AbstractModel):
         starts, ends = [0, *bounds], [*bounds, len(partner_ids)]
         slices = {int(partner_ids[a]): (a, b) for a, b in zip(starts, ends, strict=True) if b > a}
         partners = self.env["res.partner"].browse(sorted(slices))
+        if listed:
+            partners |= listed
         rows = []
         for partner in partners.sorted(lambda p: (p.name or "").lower()):
-            start, stop = slices[partner.id]
-            buckets = amounts.get(partner.id) or [0.0] * len(codes)
-            unapplied_amount = float(unapplied.get(partner.id, 0.0))
-            total = sum(buckets) + unapplied_amount
+            start, stop = slices.get(partner.id, (0, 0))
             rows.append(
-                {
-                    "partner": partner,
-                    "buckets": buckets,
-                    "unapplied": unapplied_amount,
-                    "total": total,
-                    "items": details[start:stop] if with_items else [],
-                    "currencies": foreign[partner.id],
-                }
+                self._row(
+                    partner,
+                    amounts.get(partner.id) or [0.0] * len(codes),
+                    float(unapplied.get(partner.id, 0.0)),
+                    details[start:stop] if with_items else [],
+                    foreign[partner.id],
+                )
             )
+        return rows, self._totals(rows, codes)
+
+    @api.model
+    def _row(self, partner, buckets, unapplied=0.0, items=(), currencies=()):
+        return {
+            "partner": partner,
+            "buckets": buckets,
+            "unapplied": unapplied,
+            "total": sum(buckets) + unapplied,
+            "items": list(items),
+            "currencies": list(currencies),
+        }
+
+    @api.model
+    def _totals(self, rows, codes):
         totals = {
             "buckets": [sum(r["buckets"][i] for r in rows) for i in range(len(codes))],
             "unapplied": sum(r["unapplied"] for r in rows),
@@ -237,9 +263,10 @@ class ReportAgedReceivables(models.AbstractModel):
         positive = sum(totals["buckets"])
         totals["shares"] = [b / positive if positive > 0 else 0.0 for b in totals["buckets"]]
         totals["share_labels"] = [
-            f"{formatLang(self.env, share * 100, digits=1)} %" for share in totals["shares"]
+            f"{formatLang(self.env, share * 100, digits=1)} %" if rows else ""
+            for share in totals["shares"]
         ]
-        return rows, totals
+        return totals
 
     @api.model
     def _get_report_values(self, docids, data=None):

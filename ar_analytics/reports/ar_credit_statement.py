@@ -22,7 +22,6 @@ class ReportCreditStatement(models.AbstractModel):
             {
                 "company_id": company.id,
                 "as_of": fields.Date.to_string(as_of),
-                "hide_zero": False,
                 "show_items": True,
             },
             docids=partner.ids,

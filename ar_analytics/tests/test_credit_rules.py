@@ -4,6 +4,7 @@ manager overrides, portal and online-payment confirmations, multi-company, concu
 import datetime
 import threading
 from functools import partial
+from unittest.mock import patch
 
 from odoo import Command, api, fields
 from odoo.exceptions import AccessError, UserError
@@ -146,6 +147,23 @@ class TestCreditLimit(CreditCase):
         with self.assertRaises(UserError):
             (first | second).with_user(self.salesperson).action_confirm()
         self.assertEqual((first | second).mapped("state"), ["draft", "draft"])
+
+    def test_batch_is_checked_in_one_statement(self):
+        first_customer = self._customer("Batch First", limit=1000)
+        second_customer = self._customer("Batch Second", limit=1000)
+        orders = (
+            self._order(first_customer, 400)
+            | self._order(second_customer, 900)
+            | self._order(first_customer, 500)
+        )
+        rules = type(self.env["ar.credit.rules"])
+        with patch.object(rules, "_figures", autospec=True, side_effect=rules._figures) as read:
+            orders.with_user(self.salesperson).action_confirm()
+        self.assertEqual(read.call_count, 1, "the three orders read their figures at once")
+        self.assertEqual(orders.mapped("state"), ["sale"] * 3)
+        # the batch counted: 400 + 500 confirmed, so 200 more is over the limit
+        self.assertTrue(self._order(first_customer, 200).ar_credit_blocked)
+        self.assertFalse(self._order(second_customer, 100).ar_credit_blocked)
 
     def test_no_limit_or_rule_off_allows(self):
         unlimited = self._customer("Unlimited")

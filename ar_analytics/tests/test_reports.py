@@ -75,6 +75,32 @@ class TestAgedReceivablesReport(VectorCase):
         )
         self.assertIn("Vector Customer", html.decode())
 
+    def test_customers_with_nothing_open_listed_on_request(self):
+        other = self.env["res.partner"].create({"name": "Nobody owes"})
+        selected = [(6, 0, (other | self.customer).ids)]
+        # on 2024-03-31 everything is paid: hidden by default
+        self.assertIn("Nothing is open", self._html(as_of="2024-03-31", partner_ids=selected))
+        html = self._html(as_of="2024-03-31", partner_ids=selected, hide_zero=False)
+        self.assertIn("Nobody owes", html)
+        self.assertIn("Vector Customer", html)
+        report = self.env["report.ar_analytics.report_aged_receivables"]
+        wizard = self.env["ar.aging.report.wizard"].create(
+            {"as_of": "2024-02-20", "partner_ids": selected, "hide_zero": False}
+        )
+        data = report._aging_data(wizard._options())
+        self.assertEqual(
+            [(r["partner"], r["total"], r["buckets"].count(0.0)) for r in data["rows"]],
+            [(other, 0.0, len(data["columns"])), (self.customer, 400.0, len(data["columns"]) - 1)],
+        )
+        self.assertEqual((data["totals"]["count"], data["totals"]["total"]), (2, 400.0))
+        # nobody selected: the customers with receivables figures in the company
+        self.env["ar.refresh"]._refresh_company(self.env.company)
+        everyone = report._aging_data(
+            {"as_of": "2024-03-31", "company_id": self.env.company.id, "hide_zero": False}
+        )
+        self.assertIn(self.customer, [r["partner"] for r in everyone["rows"]])
+        self.assertNotIn(other, [r["partner"] for r in everyone["rows"]])
+
     def test_bad_bucket_limits_are_refused(self):
         for text in ("30, 10", "a, b", "0, 0"):
             with self.assertRaises(UserError):

@@ -32,7 +32,12 @@ class ArAgingReportWizard(models.TransientModel):
     team_id = fields.Many2one("crm.team", "Sales team")
     show_items = fields.Boolean("Detail of open items")
     currency_detail = fields.Boolean("Amounts per currency")
-    hide_zero = fields.Boolean("Hide customers with nothing open", default=True)
+    hide_zero = fields.Boolean(
+        "Hide customers with nothing open",
+        default=True,
+        help="Unticked: the customers selected (or, with none selected, every customer with "
+        "receivables figures in the company) are listed even with nothing open, with zeros.",
+    )
 
     @api.onchange("company_id")
     def _onchange_company_id(self):
