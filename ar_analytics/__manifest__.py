@@ -32,6 +32,7 @@
         "reports/report_customer_contribution_templates.xml",
     ],
     "post_init_hook": "post_init_hook",
+    "uninstall_hook": "uninstall_hook",
     "installable": True,
     "application": False,
 }

@@ -1,10 +1,11 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class ArCreditLock(models.Model):
     """One row per company and customer, written by every credit check that reads the
     customer's exposure: concurrent checks for the same customer are serialised (see
-    ``ar.credit.rules._lock``). ``checks`` counts them."""
+    ``ar_credit_rules.FIGURES_FUNCTION``, the database function that writes them, created
+    with this table). ``checks`` counts them."""
 
     _name = "ar.credit.lock"
     _description = "Credit check serialisation"
@@ -17,3 +18,7 @@ class ArCreditLock(models.Model):
     _company_partner_uniq = models.Constraint(
         "UNIQUE(company_id, partner_id)", "One credit lock per customer and company."
     )
+
+    @api.private
+    def init(self):
+        self.env["ar.credit.rules"]._create_figures_function()
