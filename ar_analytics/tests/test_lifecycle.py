@@ -45,7 +45,8 @@ SELECT (SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename
          WHERE table_schema = 'public' AND column_name LIKE 'ar\\_%%'
            AND table_name IN ('account_move', 'res_company', 'res_partner', 'sale_order')),
        (SELECT count(*) FROM ir_model_data WHERE module = 'ar_analytics'),
-       (SELECT count(*) FROM ir_model WHERE model LIKE 'ar.%%')
+       (SELECT count(*) FROM ir_model WHERE model LIKE 'ar.%%'),
+       (SELECT count(*) FROM pg_proc WHERE proname LIKE 'ar\\_%%')
 """
 
 BOOK = """
@@ -164,7 +165,7 @@ class TestLifecycle(TransactionCase):
         self.assertGreater({table: n for table, n, _sum in core}["account_move"], 12)
         before = self._query(FIGURES_SQL)
         [installed] = self._query(ADDON_SQL)
-        self.assertTrue(all(installed), f"tables, columns, data, models: {installed}")
+        self.assertTrue(all(installed), f"tables, columns, data, models, functions: {installed}")
 
         # upgrade with data: core untouched, figures kept
         self._run("-u", "ar_analytics")
@@ -174,7 +175,7 @@ class TestLifecycle(TransactionCase):
         # uninstall: core untouched, everything of the addon gone
         self._run(script=UNINSTALL)
         self.assertEqual(self._query(CORE_SQL), core, "uninstall changed core data")
-        self.assertEqual(self._query(ADDON_SQL), [(0, 0, 0, 0)], "addon data left behind")
+        self.assertEqual(self._query(ADDON_SQL), [(0, 0, 0, 0, 0)], "addon data left behind")
 
         # install again: core untouched, figures computed by the install hook
         self._run("-i", "ar_analytics")
