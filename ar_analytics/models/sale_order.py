@@ -93,7 +93,7 @@ class SaleOrder(models.Model):
         ``action_confirm`` call (company currency)."""
         self.ensure_one()
         batch_ids = self.env.context.get("ar_credit_batch") or []
-        if self.id not in batch_ids:
+        if self.id not in batch_ids[1:]:  # the first of a batch (or alone): nothing ahead
             return 0.0
         batch = self.browse(batch_ids[: batch_ids.index(self.id) + 1])
         return batch._ar_credit_pending()[self.id]
