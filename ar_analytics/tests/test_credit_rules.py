@@ -140,6 +140,21 @@ class TestCreditLimit(CreditCase):
         self._confirm_as(self.salesperson, at_limit)
         self.assertEqual(at_limit.state, "sale")
 
+    def test_company_default_limit_applies_to_the_contacts_customer(self):
+        customer = self._customer("Defaulted Ltd")
+        buyer = self.env["res.partner"].create({"name": "Buyer", "parent_id": customer.id})
+        # the company's default credit limit (Accounting settings), as core stores it
+        self.env["ir.default"].set("res.partner", "credit_limit", 500.0, company_id=self.company.id)
+        self._invoice(customer, self._days_ago(5), 400)
+        order = self._order(buyer, 200)  # ordered by a contact: the customer's exposure
+        self.assertTrue(order.ar_credit_blocked)
+        with self.assertRaises(UserError) as caught:
+            self._confirm_as(self.salesperson, order)
+        self.assertIn("500.00", str(caught.exception))
+        # the customer's own limit wins over the default
+        customer.with_company(self.company).credit_limit = 1000
+        self.assertFalse(self._order(buyer, 200).ar_credit_blocked)
+
     def test_batch_confirmation_counts_each_order(self):
         customer = self._customer("Batch Ltd", limit=1000)
         first, second = self._order(customer, 600), self._order(customer, 600)
