@@ -1,6 +1,3 @@
-from odoo.tools import SQL
-
-
 def post_init_hook(env):
     """Default aging buckets for the companies that exist when the addon is installed, then
     their figures and a back-filled score history (24 month-ends), so that grades, trends and
@@ -14,6 +11,5 @@ def post_init_hook(env):
 
 
 def uninstall_hook(env):
-    """The database function of the credit rules (``ar_credit_rules.FIGURES_FUNCTION``):
-    Odoo removes the addon's tables, not its functions."""
-    env.cr.execute(SQL("DROP FUNCTION IF EXISTS ar_credit_figures"))
+    """The database function of the credit rules (``ar_credit_rules.FIGURES_FUNCTION``)."""
+    env["ar.credit.rules"]._drop_figures_function()

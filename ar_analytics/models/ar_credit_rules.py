@@ -207,12 +207,6 @@ class ArCreditRules(models.AbstractModel):
         call.
         """
         partners = self.env["res.partner"].with_company(company).sudo()
-        if not (limits or grades or past_due):
-            contacts.fetch(["commercial_partner_id"])
-            return {
-                contact.id: (contact.commercial_partner_id.id, CustomerFigures())
-                for contact in contacts
-            }
         self.env["account.move.line"].flush_model(
             [
                 "account_id",
@@ -263,8 +257,13 @@ class ArCreditRules(models.AbstractModel):
     @api.model
     def _create_figures_function(self):
         """(Re)create :data:`FIGURES_FUNCTION` (at install and upgrade)."""
-        self.env.cr.execute(SQL("DROP FUNCTION IF EXISTS ar_credit_figures"))
+        self._drop_figures_function()
         self.env.cr.execute(SQL(FIGURES_FUNCTION))
+
+    @api.model
+    def _drop_figures_function(self):
+        """Odoo removes an addon's tables at uninstall, not its functions."""
+        self.env.cr.execute(SQL("DROP FUNCTION IF EXISTS ar_credit_figures"))
 
     # wording ---------------------------------------------------------------------------
 

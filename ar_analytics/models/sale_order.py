@@ -65,13 +65,12 @@ class SaleOrder(models.Model):
         return result
 
     def action_confirm(self):
-        # the orders of a batch are all checked before any is confirmed: each check counts
-        # the customer's orders ahead of it in the batch, and the batch is checked at once
-        # (one statement, see ArCreditRules._figures) before core asks each order
-        orders = self.with_context(ar_credit_batch=self.ids)
+        # a batch is checked at once (one call, see ArCreditRules._figures) before core asks
+        # each order; each order counts the same customer's quotations ahead of it
+        orders = self
         if len(self) > 1:
-            findings = orders._ar_credit_findings(lock=True, pending=orders._ar_credit_pending())
-            orders = orders.with_context(
+            findings = self._ar_credit_findings(lock=True, pending=self._ar_credit_pending())
+            orders = self.with_context(
                 ar_credit_checked={"ids": frozenset(self.ids), "findings": findings}
             )
         return super(SaleOrder, orders).action_confirm()
@@ -88,16 +87,6 @@ class SaleOrder(models.Model):
                 ahead[key] = ahead.get(key, 0.0) + max(order._ar_credit_amount(), 0.0)
         return pending
 
-    def _ar_credit_batch_pending(self):
-        """Amount of the same customer's quotations confirmed ahead of this one in the same
-        ``action_confirm`` call (company currency)."""
-        self.ensure_one()
-        batch_ids = self.env.context.get("ar_credit_batch") or []
-        if self.id not in batch_ids[1:]:  # the first of a batch (or alone): nothing ahead
-            return 0.0
-        batch = self.browse(batch_ids[: batch_ids.index(self.id) + 1])
-        return batch._ar_credit_pending()[self.id]
-
     def _confirmation_error_message(self):
         """Block the confirmation when the company's credit rules say so, unless a credit
         manager overrode them for this order (ar.credit.override)."""
@@ -107,9 +96,8 @@ class SaleOrder(models.Model):
         checked = self.env.context.get("ar_credit_checked")
         if checked and self.id in checked["ids"]:
             findings = checked["findings"].get(self.id)  # checked with its batch
-        else:
-            pending = {self.id: self._ar_credit_batch_pending()}
-            findings = self._ar_credit_findings(lock=True, pending=pending).get(self.id)
+        else:  # confirmed alone: nothing ahead of it
+            findings = self._ar_credit_findings(lock=True).get(self.id)
         if not findings or self.sudo().ar_credit_override_ids._consume(self._ar_credit_amount()):
             return False
         return self.env["ar.credit.rules"]._message(
