@@ -78,6 +78,22 @@ MOVE_FIGURES = {
 EXTRACT_SETTINGS = SQL("SET LOCAL jit = off; SET LOCAL work_mem = '64MB'")
 BOOL_COLUMNS = ("is_payment", "cp_is_payment", "cp_pending", "cp_is_exchange", "computed")
 TEXT_COLUMNS = ("move_type", "cp_move_type", "paid_on_time")
+# amounts and shares: float64 even when every value of a read is a whole number (the CSV
+# parser would make them integers)
+FLOAT_COLUMNS = (
+    "balance",
+    "amount_currency",
+    "amount_item_currency",
+    "amount",
+    "revenue",
+    "quantity",
+    "cogs",
+    "so_unit_cost",
+    "cash_share",
+    "pending_share",
+    "credit_note_share",
+    "writeoff_share",
+)
 EPOCH = np.datetime64("1970-01-01", "D")
 
 
@@ -108,7 +124,10 @@ def _read_copy(cr, statement, columns, order_by):
                 text,
                 header=None,
                 names=columns,
-                dtype={name: "str" for name in columns if name in TEXT_COLUMNS},
+                dtype={
+                    **{name: "str" for name in columns if name in TEXT_COLUMNS},
+                    **{name: "float64" for name in columns if name in FLOAT_COLUMNS},
+                },
                 keep_default_na=False,
                 na_values=[""],
                 # PostgreSQL writes the shortest text that reads back as the same float8;
@@ -295,18 +314,21 @@ COUNTERPART = SQL(
 
 def _allocation_side(as_of, side):
     """Allocations of the partials whose ``side`` ('debit' or 'credit') line is one of the
-    ``items`` (index look-ups: a few items)."""
+    ``items``: looked up item by item in that side's index (a lateral subquery kept apart
+    by OFFSET 0: joined, thousands of items are planned as a scan of every partial)."""
     other = "credit" if side == "debit" else "debit"
     return SQL(
         """
         SELECT part.id, items.id, cp.id, %(item_amount)s::float8, part.amount::float8,
                part.max_date, %(counterpart)s
           FROM items
-          JOIN account_partial_reconcile part ON %(item_line)s = items.id
+         CROSS JOIN LATERAL (
+                SELECT * FROM account_partial_reconcile part
+                 WHERE %(item_line)s = items.id AND part.max_date <= %(as_of)s OFFSET 0
+               ) AS part
           JOIN account_move_line cp ON cp.id = %(cp_line)s
           JOIN account_move cpm ON cpm.id = cp.move_id
      LEFT JOIN account_payment pay ON pay.id = cpm.origin_payment_id
-         WHERE part.max_date <= %(as_of)s
         """,
         item_amount=SQL.identifier("part", f"{side}_amount_currency"),
         item_line=SQL.identifier("part", f"{side}_move_id"),
@@ -372,7 +394,7 @@ class ArRefresh(models.AbstractModel):
             ]
         )
         if partner_ids is not None:
-            domain &= Domain("partner_id.commercial_partner_id", "in", list(partner_ids))
+            domain &= Domain("partner_id", "in", self._contacts(partner_ids))
         if open_only:
             domain &= (
                 Domain("reconciled", "=", False)
@@ -380,6 +402,20 @@ class ArRefresh(models.AbstractModel):
                 | Domain("matched_credit_ids.max_date", ">", as_of)
             )
         return self.env["account.move.line"]._search(domain)
+
+    def _contacts(self, partner_ids):
+        """The contacts of the commercial partners ``partner_ids`` (archived ones too), by
+        id: the lines are filtered on their partner, which is indexed; a join to the
+        partners, filtered on the commercial partner, is planned as a scan of every line
+        of the company from about a hundred customers."""
+        self.env["res.partner"].flush_model(["commercial_partner_id"])
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%s)",
+                _array(sorted(partner_ids), "int4"),
+            )
+        )
+        return [row[0] for row in rows]
 
     def _extract(self, company, as_of, partner_ids=None, open_only=False):
         """(items, allocs) frames of engine_contract.md for one company at as_of;
@@ -508,8 +544,7 @@ class ArRefresh(models.AbstractModel):
             ]
         )
         if partner_ids is not None:
-            # through partner_id, which is indexed (commercial_partner_id is not)
-            domain &= Domain("move_id.partner_id.commercial_partner_id", "in", list(partner_ids))
+            domain &= Domain("move_id.partner_id", "in", self._contacts(partner_ids))
         # joined to the ORM's query (record rules applied): one scan of the lines
         query = self.env["account.move.line"]._search(domain)
         line = query.table
@@ -1136,14 +1171,12 @@ class ArRefresh(models.AbstractModel):
         """(query, columns, order) of the per-invoice figures stored for the scope."""
         scope = SQL("m.company_id = %s AND m.ar_computed", company.id)
         if partner_ids is not None:
-            partners = tuple(partner_ids) or (0,)
-            # the contacts first: account_move.partner_id is indexed, commercial_partner_id not
+            # by contact: account_move.partner_id is indexed, commercial_partner_id is not
             scope = SQL(
-                "%s AND m.commercial_partner_id IN %s AND m.partner_id IN "
-                "(SELECT id FROM res_partner WHERE commercial_partner_id IN %s)",
+                "%s AND m.commercial_partner_id = ANY(%s) AND m.partner_id = ANY(%s)",
                 scope,
-                partners,
-                partners,
+                _array(sorted(partner_ids), "int4"),
+                _array(self._contacts(partner_ids), "int4"),
             )
         return (
             SQL(

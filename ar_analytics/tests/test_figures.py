@@ -269,6 +269,40 @@ class TestFigures(VectorCase):
         self.assertFalse(self._stat(customer), "no receivable left: no figures")
         self.assertFalse(invoice.ar_computed)
 
+    def test_incremental_refresh_reads_every_contact(self):
+        """A customer refreshed on its own (the queue) gets the invoices, payments and sales
+        of all its contacts, an archived one too, as a full refresh does: its lines are
+        looked up by contact."""
+        parent = self.env["res.partner"].create({"name": "Parent Co", "is_company": True})
+        buyer, former = self.env["res.partner"].create(
+            [
+                {"name": "Buyer", "parent_id": parent.id},
+                {"name": "Former buyer", "parent_id": parent.id},
+            ]
+        )
+        first = self._invoice(buyer, "2024-01-05", 1000)
+        second = self._invoice(former, "2024-01-10", 500)
+        self._invoice(parent, "2024-02-01", 200)
+        self._pay(first, 400, "2024-02-10")
+        self._pay(second, 500, "2024-02-20")
+        former.active = False
+        names = [
+            "total_ar",
+            "revenue",
+            "frequency",
+            "n_obs",
+            "payment_cycle_days",
+            "collection_rate",
+        ]
+        self._refresh("2024-03-31", parent)
+        alone = self._stat(parent).read(names)[0]
+        self.assertAlmostEqual(alone["total_ar"], 800.0)
+        self.assertAlmostEqual(alone["revenue"], 1700.0)
+        self.assertEqual(alone["frequency"], 3)
+        self.assertEqual(second.ar_payment_date.isoformat(), "2024-02-20")
+        self._refresh("2024-03-31")
+        self.assertEqual(self._stat(parent).read(names)[0], alone)
+
     def test_company_totals_and_views_of_the_figures(self):
         self._refresh("2024-03-31")
         totals = self.env["ar.company.stat"].search([("company_id", "=", self.env.company.id)])
