@@ -11,5 +11,8 @@ def post_init_hook(env):
 
 
 def uninstall_hook(env):
-    """The database function of the credit rules (``ar_credit_rules.FIGURES_FUNCTION``)."""
+    """What Odoo does not remove: the database function of the credit rules
+    (``ar_credit_rules.FIGURES_FUNCTION``), and the closing dates of receivable lines with
+    their triggers on core's tables (``ar_item_closing``)."""
     env["ar.credit.rules"]._drop_figures_function()
+    env["ar.item.closing"]._drop()

@@ -17,7 +17,8 @@ rolled back: the database is left as it was (figures already stored stay stored)
 3. sale order confirmation with ar_analytics' credit check vs with the rules off: one order
    per request (the form's button) and 20 orders in one call (the list view's action);
 4. registering a payment (reconciled with its invoice): with the incremental refresh (the
-   queue at commit plus the refresh of the customer the cron job then runs) vs without;
+   queue at commit plus the refresh of the customer the cron job then runs) and the closing
+   dates' triggers vs without either;
 5. peak memory of the full refresh (a fresh process), refresh time at each book size;
 6. the refresh split into partner batches run by parallel processes (see docs/scaling.md).
 """
@@ -116,11 +117,16 @@ class Bench:
         return seconds
 
     def pair(self, first, second):
-        """Interleaved runs of two measurements: ([first seconds], [second seconds])."""
+        """Interleaved runs of two measurements, in alternating order (against a drift):
+        ([first seconds], [second seconds])."""
         a, b = [], []
-        for _run in range(self.runs):
-            a.append(self.rolled_back(first))
-            b.append(self.rolled_back(second))
+        for run in range(self.runs):
+            if run % 2:
+                b.append(self.rolled_back(second))
+                a.append(self.rolled_back(first))
+            else:
+                a.append(self.rolled_back(first))
+                b.append(self.rolled_back(second))
         return a, b
 
     # -- 1. refresh vs floor -------------------------------------------------------------------
@@ -450,9 +456,21 @@ class Bench:
                 env.cr.execute("ROLLBACK TO SAVEPOINT bench")
                 env.invalidate_all()
 
-        for _run in range(self.runs):
-            queue_then_refresh()
-            without.append(self.rolled_back(register, {"ar_skip_refresh": True}))
+        def without_addon():
+            """The payments with neither the queue nor the closing dates' triggers."""
+            env.cr.execute("SAVEPOINT bench")
+            try:
+                closing_triggers(env, enabled=False)
+                without.append(timed(register, {"ar_skip_refresh": True})[0])
+            finally:
+                env.cr.execute("ROLLBACK TO SAVEPOINT bench")
+                env.invalidate_all()
+
+        # in alternating order (with, without, without, with, ...): the savepoints rolled back
+        # leave dead rows that slow later runs down, a drift that would favour one side
+        for run in range(self.runs):
+            for measure in (queue_then_refresh, without_addon)[:: 1 if run % 2 == 0 else -1]:
+                measure()
         # a user who registers payments one at a time: the cron job then refreshes one
         # customer after each commit
         single = []
@@ -470,12 +488,14 @@ class Bench:
         self.add(label, f"without ar_analytics ({n} payments)", payment * 1000, "ms", "per payment")
         self.add(
             label,
-            "with the queue (what the user waits for)",
+            "with the queue and closing dates (what the user waits for)",
             median(queued) / n * 1000,
             "ms",
             "per payment",
         )
-        self.add(label, "added by the queue", median(queued) / median(without) - 1)
+        self.add(
+            label, "added by the queue and closing dates", median(queued) / median(without) - 1
+        )
         self.add(
             label,
             f"cron job: incremental refresh of the {n} queued customers",
@@ -529,6 +549,24 @@ class Bench:
                 "ms",
                 f"{median(seconds) / len(scope) * 1000:.1f} ms a customer; runs {fmt(seconds)}",
             )
+
+
+def closing_triggers(env, enabled):
+    """Switch ar_analytics' triggers on core's tables (``ar_item_closing``) on or off, in
+    the current transaction (rolled back with it)."""
+    from odoo.tools import SQL
+
+    from odoo.addons.ar_analytics.models.ar_item_closing import TRIGGERS
+
+    for trigger, _event, table, _transition, _function in TRIGGERS:
+        env.cr.execute(
+            SQL(
+                "ALTER TABLE %s %s TRIGGER %s",
+                SQL.identifier(table),
+                SQL("ENABLE" if enabled else "DISABLE"),
+                SQL.identifier(trigger),
+            )
+        )
 
 
 def refresh_snapshot(env):

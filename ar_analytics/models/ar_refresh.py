@@ -383,8 +383,7 @@ class ArRefresh(models.AbstractModel):
     def _items_query(self, company, as_of, partner_ids=None, open_only=False):
         """The company's posted receivable items dated up to as_of, through the ORM's
         ``_search`` so that record rules and companies apply; ``open_only``: only those
-        that may still have been open at as_of (not reconciled, or reconciled by a partial
-        dated after it: Odoo's index of unreconciled items finds the first)."""
+        that may still have been open at as_of (not closed by then: ``ar.item.closing``)."""
         domain = Domain(
             [
                 ("company_id", "=", company.id),
@@ -395,13 +394,15 @@ class ArRefresh(models.AbstractModel):
         )
         if partner_ids is not None:
             domain &= Domain("partner_id", "in", self._contacts(partner_ids))
+        query = self.env["account.move.line"]._search(domain)
         if open_only:
-            domain &= (
-                Domain("reconciled", "=", False)
-                | Domain("matched_debit_ids.max_date", ">", as_of)
-                | Domain("matched_credit_ids.max_date", ">", as_of)
+            # the candidates' ids first: PostgreSQL cannot tell how few they are (the closing
+            # and the line's dates are correlated) and would scan every line for them
+            candidates = self.env["ar.item.closing"]._open_at(company, as_of)
+            query.add_where(
+                SQL("%s = ANY(%s)", SQL.identifier(query.table, "id"), _array(candidates, "int4"))
             )
-        return self.env["account.move.line"]._search(domain)
+        return query
 
     def _contacts(self, partner_ids):
         """The contacts of the commercial partners ``partner_ids`` (archived ones too), by

@@ -46,7 +46,8 @@ SELECT (SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename
            AND table_name IN ('account_move', 'res_company', 'res_partner', 'sale_order')),
        (SELECT count(*) FROM ir_model_data WHERE module = 'ar_analytics'),
        (SELECT count(*) FROM ir_model WHERE model LIKE 'ar.%%'),
-       (SELECT count(*) FROM pg_proc WHERE proname LIKE 'ar\\_%%')
+       (SELECT count(*) FROM pg_proc WHERE proname LIKE 'ar\\_%%'),
+       (SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'ar\\_%%')
 """
 
 BOOK = """
@@ -165,7 +166,9 @@ class TestLifecycle(TransactionCase):
         self.assertGreater({table: n for table, n, _sum in core}["account_move"], 12)
         before = self._query(FIGURES_SQL)
         [installed] = self._query(ADDON_SQL)
-        self.assertTrue(all(installed), f"tables, columns, data, models, functions: {installed}")
+        self.assertTrue(
+            all(installed), f"tables, columns, data, models, functions, triggers: {installed}"
+        )
 
         # upgrade with data: core untouched, figures kept
         self._run("-u", "ar_analytics")
@@ -175,7 +178,7 @@ class TestLifecycle(TransactionCase):
         # uninstall: core untouched, everything of the addon gone
         self._run(script=UNINSTALL)
         self.assertEqual(self._query(CORE_SQL), core, "uninstall changed core data")
-        self.assertEqual(self._query(ADDON_SQL), [(0, 0, 0, 0, 0)], "addon data left behind")
+        self.assertEqual(self._query(ADDON_SQL), [(0, 0, 0, 0, 0, 0)], "addon data left behind")
 
         # install again: core untouched, figures computed by the install hook
         self._run("-i", "ar_analytics")

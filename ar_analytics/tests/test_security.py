@@ -58,6 +58,7 @@ ACCESS = {
     "ar.refresh.request": {},
     "ar.credit.lock": {},
     "ar.refresh": "abstract",
+    "ar.item.closing": "abstract",
     "ar.collection.run": "abstract",
     "ar.figures.mixin": "abstract",
     "ar.credit.checked.mixin": "abstract",
