@@ -108,9 +108,8 @@ TRIGGERS = (
 )  # fmt: skip
 
 # every posted receivable line with its closing date, in one pass over the lines and one over
-# the partials (install, upgrade, rebuild)
-FILL = """
-INSERT INTO ar_item_closing (line_id, company_id, date, closed_on)
+# the partials (install, upgrade, rebuild; the tests' computation from scratch)
+CLOSING_ROWS = """
 SELECT l.id, l.company_id, l.date, CASE WHEN l.reconciled THEN closing.closed_on END
   FROM account_move_line l
   JOIN account_account a ON a.id = l.account_id
@@ -132,6 +131,7 @@ class ArItemClosing(models.AbstractModel):
         """At install and upgrade: the table, its function and triggers, and its rows
         computed anew (an upgrade also repairs what bypassed the triggers)."""
         self._drop()
+        self.env.flush_all()
         cr = self.env.cr
         cr.execute(
             SQL(
@@ -178,15 +178,20 @@ class ArItemClosing(models.AbstractModel):
             )
 
     def _fill(self):
-        self.env.flush_all()
-        self.env.cr.execute(SQL(FILL))
+        """Every row, into the empty table (the caller flushed the ORM's writes)."""
+        self.env.cr.execute(
+            SQL(
+                "INSERT INTO ar_item_closing (line_id, company_id, date, closed_on) %s",
+                SQL(CLOSING_ROWS),
+            )
+        )
         self.env.cr.execute(SQL("ANALYZE ar_item_closing"))
 
     @api.model
     def _rebuild(self):
         """Every row computed anew (after writes that bypassed the triggers, e.g. an import
         with ``session_replication_role = replica``)."""
-        self.env.flush_all()
+        self.env.flush_all()  # pending writes reach the triggers before the table is emptied
         self.env.cr.execute(SQL("TRUNCATE ar_item_closing"))
         self._fill()
 

@@ -1174,9 +1174,8 @@ class ArRefresh(models.AbstractModel):
         if partner_ids is not None:
             # by contact: account_move.partner_id is indexed, commercial_partner_id is not
             scope = SQL(
-                "%s AND m.commercial_partner_id = ANY(%s) AND m.partner_id = ANY(%s)",
+                "%s AND m.partner_id = ANY(%s)",
                 scope,
-                _array(sorted(partner_ids), "int4"),
                 _array(self._contacts(partner_ids), "int4"),
             )
         return (

@@ -6,12 +6,10 @@ from odoo import Command, fields
 from odoo.tests import tagged
 from odoo.tools import SQL
 
-from ..models.ar_item_closing import FILL
+from ..models.ar_item_closing import CLOSING_ROWS
 from .common import ArCase
 
-EXPECTED = SQL(
-    FILL.replace("INSERT INTO ar_item_closing (line_id, company_id, date, closed_on)", "")
-)
+EXPECTED = SQL(CLOSING_ROWS)
 
 
 @tagged("post_install", "-at_install")
