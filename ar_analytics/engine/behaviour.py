@@ -70,6 +70,14 @@ def observations(items_out, allocs, as_of, window_days=DEFAULT_WINDOW_DAYS, by="
     return obs.drop(columns=["invoice_date", "due"])
 
 
+def weighted_days(obs, days, index, by="partner_id", weight=None):
+    """``sum(a*days)/sum(a)`` of the observations ``obs`` per group of ``index`` (NaN for a
+    group without observation); ``weight``: ``sum(a)`` per group when already summed."""
+    if weight is None:
+        weight = group_sum(obs, by, obs["a"], index)
+    return ratio(group_sum(obs, by, obs["a"] * days, index), weight)
+
+
 def payment_behaviour(items_out, obs, as_of, window_days=DEFAULT_WINDOW_DAYS, by="partner_id"):
     """Weighted payment timing per group (section 2); one row per group of items_out.
 
@@ -92,7 +100,7 @@ def payment_behaviour(items_out, obs, as_of, window_days=DEFAULT_WINDOW_DAYS, by
         ("wadl", obs["late"]),
         ("dbt", obs["late"].clip(lower=0)),
     ):
-        out[column] = ratio(group_sum(obs, by, obs["a"] * days, index), weight)
+        out[column] = weighted_days(obs, days, index, by, weight)
     settled = items_out.loc[
         (items_out["move_type"] == MOVE_INVOICE)
         & (items_out["balance"] > 0)

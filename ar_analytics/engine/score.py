@@ -20,8 +20,8 @@ from itertools import pairwise
 import numpy as np
 import pandas as pd
 
-from ._util import as_timestamp, group_index, group_sum, ratio
-from .behaviour import observations
+from ._util import as_timestamp, group_index, ratio
+from .behaviour import observations, weighted_days
 from .constants import (
     DEFAULT_DPD_CAP,
     DEFAULT_GRADE_CUTOFFS,
@@ -136,13 +136,9 @@ def wadl_trend(
     obs = observations(items_out, allocs, as_of, window_days, by)
     recent = obs["pay_date"] > as_of - pd.Timedelta(days=recent_days)
     index = group_index(items_out, by)
-    # WADL of payment_behaviour on each side, without its other figures
+    # the WADL of payment_behaviour on each side, without its other figures
     wadl = [
-        ratio(
-            group_sum(part, by, part["a"] * part["late"], index),
-            group_sum(part, by, part["a"], index),
-        )
-        for part in (obs.loc[recent], obs.loc[~recent])
+        weighted_days(part, part["late"], index, by) for part in (obs.loc[recent], obs.loc[~recent])
     ]
     return (wadl[0] - wadl[1]).rename("wadl_trend")
 
