@@ -38,18 +38,25 @@ TEST_DB = "ar_analytics_test"
 MODULES = "account,sale,ar_analytics"
 #: Excel exports, installed with the addon when OCA's report_xlsx is available
 XLSX_ADDON = "ar_analytics_xlsx"
+#: OCA addons used here (Odoo module -> wheel), installed from the registry without their
+#: dependencies (those name Odoo itself, which is not on the registry)
+PEER_ADDONS = {"report_xlsx": "odoo-addon-report_xlsx>=19.0,<19.1"}
+#: the Python packages of those peers (report_xlsx's external dependencies)
+PEER_DEPS = {"xlsxwriter": "xlsxwriter", "xlrd": "xlrd"}
 #: where ``demo`` starts Odoo
 SERVER_URL = "http://127.0.0.1:8069"
 
 
-def report_xlsx_available():
-    """OCA's report_xlsx is installed where Odoo finds addons without a path (its wheel)."""
-    import odoo.addons
+def addon_available(name):
+    """An addon installed where Odoo finds addons without a path (an OCA wheel): looked
+    up on sys.path, since odoo.addons' namespace path does not see a wheel installed by
+    this process."""
+    entries = (Path(entry or ".") / "odoo" / "addons" / name for entry in sys.path)
+    return any((path / "__manifest__.py").is_file() for path in entries)
 
-    if importlib.util.find_spec("xlsxwriter") is None:
-        return False
-    paths = (Path(p) / "report_xlsx" / "__manifest__.py" for p in odoo.addons.__path__)
-    return any(path.is_file() for path in paths)
+
+def report_xlsx_available():
+    return importlib.util.find_spec("xlsxwriter") is not None and addon_available("report_xlsx")
 
 
 def our_addons():
@@ -95,6 +102,26 @@ def ensure_python(packages):
         )
         if done.returncode:
             raise Missing(f"pip could not install {', '.join(missing)}.")
+
+
+def ensure_peers(peers=PEER_ADDONS):
+    """Install the missing OCA peer addons from their 19.0 wheels (``--no-deps``: their
+    dependencies name Odoo). A peer that cannot be had is said once; the addons and tests
+    that need it are then left out, never failed."""
+    ensure_python(PEER_DEPS)
+    missing = {name: wheel for name, wheel in peers.items() if not addon_available(name)}
+    if not missing:
+        return
+    say(f"- installing OCA addons: {', '.join(missing.values())}")
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", *missing.values()],
+        check=False,
+    )
+    if done.returncode:
+        say(
+            f"! pip could not install {', '.join(missing)}: the addons that need them "
+            f"({XLSX_ADDON}) are not installed and their tests are not run."
+        )
 
 
 def _connect(dbname="postgres"):
@@ -173,6 +200,7 @@ def check_wkhtmltopdf():
 def prerequisites(packages):
     check_odoo()
     ensure_python(packages)
+    ensure_peers()
     ensure_postgres()
 
 

@@ -302,17 +302,30 @@ def _unnest(columns):
 # above this many items, the allocations are read for the whole company and kept for the
 # items in pandas (a join with hundreds of thousands of ids plans badly); below, by id
 ALLOC_BY_ID_LIMIT = 100000
-# the counterpart line's figures of an allocation (ALLOC_COLUMNS after max_date)
-COUNTERPART = SQL(
-    """cp.date, cpm.move_type,
-       (cpm.origin_payment_id IS NOT NULL OR cpm.statement_line_id IS NOT NULL),
-       (pay.id IS NOT NULL AND pay.is_matched IS NOT TRUE),
-       cpm.id IN (SELECT exchange_move_id FROM account_partial_reconcile
-                   WHERE exchange_move_id IS NOT NULL)"""
-)
 
 
-def _allocation_side(as_of, side):
+def payments_await_bank(env):
+    """Whether this database's accounting keeps paid invoices *In payment* until their
+    payments are matched with the bank (Enterprise's accountant module). Without it (Odoo
+    Community) Odoo calls an invoice paid as soon as a payment settles it: nothing is
+    pending, whatever the journal's outstanding account."""
+    return env["account.move"]._get_invoice_in_payment_state() == "in_payment"
+
+
+def _counterpart(await_bank):
+    """The counterpart line's figures of an allocation (ALLOC_COLUMNS after max_date). A
+    payment is pending only while Odoo itself keeps it in process awaiting its bank line."""
+    return SQL(
+        """cp.date, cpm.move_type,
+           (cpm.origin_payment_id IS NOT NULL OR cpm.statement_line_id IS NOT NULL),
+           (%s AND pay.state IS NOT DISTINCT FROM 'in_process'),
+           cpm.id IN (SELECT exchange_move_id FROM account_partial_reconcile
+                       WHERE exchange_move_id IS NOT NULL)""",
+        bool(await_bank),
+    )
+
+
+def _allocation_side(as_of, side, await_bank):
     """Allocations of the partials whose ``side`` ('debit' or 'credit') line is one of the
     ``items``: looked up item by item in that side's index (a lateral subquery kept apart
     by OFFSET 0: joined, thousands of items are planned as a scan of every partial)."""
@@ -333,12 +346,12 @@ def _allocation_side(as_of, side):
         item_amount=SQL.identifier("part", f"{side}_amount_currency"),
         item_line=SQL.identifier("part", f"{side}_move_id"),
         cp_line=SQL.identifier("part", f"{other}_move_id"),
-        counterpart=COUNTERPART,
+        counterpart=_counterpart(await_bank),
         as_of=as_of,
     )
 
 
-def _allocations(company, item_ids, as_of):
+def _allocations(company, item_ids, as_of, await_bank):
     """Allocations of ALLOC_COLUMNS: one row per partial reconciliation dated up to as_of
     and item on either side of it (two rows when both are), with its counterpart line.
 
@@ -350,8 +363,8 @@ def _allocations(company, item_ids, as_of):
         return SQL(
             "WITH items AS MATERIALIZED (SELECT unnest(%s) AS id) %s UNION ALL %s",
             _array(item_ids, "int4"),
-            _allocation_side(as_of, "debit"),
-            _allocation_side(as_of, "credit"),
+            _allocation_side(as_of, "debit", await_bank),
+            _allocation_side(as_of, "credit", await_bank),
         )
     return SQL(
         """
@@ -369,7 +382,7 @@ def _allocations(company, item_ids, as_of):
            AND cp.account_id IN (SELECT id FROM account_account
                                   WHERE account_type = 'asset_receivable')
         """,
-        counterpart=COUNTERPART,
+        counterpart=_counterpart(await_bank),
         as_of=as_of,
         company=company.id,
     )
@@ -509,7 +522,7 @@ class ArRefresh(models.AbstractModel):
         self.env["account.move.line"].flush_model()
         self.env["account.move"].flush_model()
         self.env["account.partial.reconcile"].flush_model()
-        self.env["account.payment"].flush_model(["is_matched"])
+        self.env["account.payment"].flush_model(["state"])
         items = _query_frame(self.env, items_query, ITEM_COLUMNS, ["item_id"])
         if open_only:
             empty = pd.DataFrame({name: pd.Series(dtype="float64") for name in ALLOC_COLUMNS})
@@ -517,7 +530,9 @@ class ArRefresh(models.AbstractModel):
         # the items already fetched (record rules applied once, not re-evaluated)
         allocs = _query_frame(
             self.env,
-            _allocations(company, items["item_id"].tolist(), as_of),
+            _allocations(
+                company, items["item_id"].tolist(), as_of, payments_await_bank(self.env)
+            ),
             ALLOC_COLUMNS,
             ["partial_id", "item_id"],
         )
@@ -1355,9 +1370,16 @@ class ArRefresh(models.AbstractModel):
 
     @api.model
     def _mark_dirty_lines(self, lines):
+        """Queue the customers of receivable lines, and those of customer payments whose
+        other lines are reconciled: a payment matched with its bank line is no longer
+        pending, though none of its customer's receivable lines changed."""
         receivable = lines.filtered(lambda line: line.account_id.account_type == "asset_receivable")
+        payments = (lines - receivable).move_id.origin_payment_id.filtered(
+            lambda payment: payment.partner_type == "customer"
+        )
         self._mark_dirty(
             {(line.company_id.id, line.partner_id.commercial_partner_id.id) for line in receivable}
+            | {(pay.company_id.id, pay.partner_id.commercial_partner_id.id) for pay in payments}
         )
 
     @api.model

@@ -153,19 +153,104 @@ class TestFigures(VectorCase):
         self.assertAlmostEqual(stat.total_ar, items[1].balance)
         self.assertEqual(stat.max_dpd, (stat.as_of - items[1].date_maturity).days)
 
-    def test_pending_bank_matching_is_not_collected(self):
-        customer = self.env["res.partner"].create({"name": "Cheque customer"})
-        invoice = self._invoice(customer, "2024-03-01", 800)
-        cheques = self.env["account.journal"].create(
+    def _outstanding_receipts(self):
+        return self.env["account.chart.template"].ref("account_journal_payment_debit_account_id")
+
+    def _outstanding_receipts_journal(self, explicit=False):
+        """A bank journal as Odoo creates it: receipts go to the outstanding receipts
+        account and wait there for their bank statement line. ``explicit``: the account set
+        on the journal's payment method, as with Enterprise, where a payment on a journal
+        without one has no journal entry until its bank line comes."""
+        journal = self.env["account.journal"].create(
             {"name": "Cheques", "code": "TCHQ", "type": "bank"}
         )
-        self._pay(invoice, 800, "2024-03-10", journal=cheques)
-        self._refresh("2024-03-31")
+        if explicit:
+            method = journal.inbound_payment_method_line_ids[:1]
+            method.payment_account_id = self._outstanding_receipts()
+        return journal
+
+    def test_payment_on_outstanding_receipts_is_collected_in_community(self):
+        """Without the accountant module Odoo calls the invoice paid: so does the addon,
+        partial payments included, although the payment is never matched with the bank."""
+        customer = self.env["res.partner"].create({"name": "Cheque customer"})
+        invoice = self._invoice(customer, "2024-03-01", 800)
+        journal = self._outstanding_receipts_journal()
+        first = self._pay(invoice, 300, "2024-03-10", journal=journal)
+        self.assertEqual(first.state, "in_process", "a partial payment stays in process")
+        self.assertEqual(
+            first.outstanding_account_id,
+            self._outstanding_receipts(),
+            "booked on the outstanding receipts account",
+        )
+        self._pay(invoice, 500, "2024-04-05", journal=journal)
+        self.assertEqual(invoice.payment_state, "paid")
+        self.assertFalse(first.is_matched)
+        self._refresh("2024-04-30")
         stat = self._stat(customer)
-        self.assertAlmostEqual(stat.pending_amount, 800.0)
-        self.assertEqual(stat.n_obs, 0)
-        self.assertAlmostEqual(stat.total_ar, 0.0, msg="Odoo's receivable is reconciled")
-        self.assertAlmostEqual(invoice.ar_pending_share, 1.0)
+        self.assertAlmostEqual(stat.pending_amount, 0.0)
+        self.assertEqual(stat.n_obs, 2)
+        # 300 paid after 9 days, 500 after 35: amount-weighted
+        self.assertAlmostEqual(stat.payment_cycle_days, (300 * 9 + 500 * 35) / 800, places=6)
+        self.assertRecordValues(
+            invoice,
+            [
+                {
+                    "ar_cash_share": 1.0,
+                    "ar_pending_share": 0.0,
+                    "ar_payment_date": fields.Date.to_date("2024-04-05"),
+                    "ar_days_to_pay": 35,
+                }
+            ],
+        )
+
+    def test_payment_in_process_is_pending_when_invoices_wait_for_the_bank(self):
+        """With an accounting that shows invoices *In payment* (Enterprise's accountant,
+        here Odoo's own hook as its tests set it), a payment Odoo keeps in process is
+        pending until its bank line matches it; then it is cash at its own date."""
+        customer = self.env["res.partner"].create({"name": "Bank matched customer"})
+        invoice = self._invoice(customer, "2024-03-01", 800)
+        journal = self._outstanding_receipts_journal(explicit=True)
+        with patch.object(
+            self.env.registry["account.move"],
+            "_get_invoice_in_payment_state",
+            return_value="in_payment",
+        ):
+            payment = self._pay(invoice, 800, "2024-03-10", journal=journal)
+            self.assertEqual((payment.state, invoice.payment_state), ("in_process", "in_payment"))
+            self._refresh("2024-03-31")
+            stat = self._stat(customer)
+            self.assertAlmostEqual(stat.pending_amount, 800.0)
+            self.assertEqual(stat.n_obs, 0)
+            self.assertAlmostEqual(stat.total_ar, 0.0, msg="Odoo's receivable is reconciled")
+            self.assertAlmostEqual(invoice.ar_pending_share, 1.0)
+            self._commit_and_process()
+            self._match_with_bank(payment, "2024-03-12")
+            self.assertEqual((payment.state, invoice.payment_state), ("paid", "paid"))
+            # the bank match alone queues the customer (none of its receivable lines changed)
+            self.assertEqual(self._commit_and_process(), 1)
+            stat = self._stat(customer)
+            self.assertAlmostEqual(stat.pending_amount, 0.0)
+            self.assertEqual(stat.n_obs, 1)
+            self.assertEqual(invoice.ar_days_to_pay, 9, "paid on the payment's date")
+
+    def _match_with_bank(self, payment, date):
+        """The bank statement line of ``payment``, reconciled with its outstanding receipt:
+        what the bank reconciliation screen does."""
+        line = self.env["account.bank.statement.line"].create(
+            {
+                "journal_id": payment.journal_id.id,
+                "date": date,
+                "amount": payment.amount,
+                "payment_ref": payment.memo or payment.name,
+                "partner_id": payment.partner_id.id,
+            }
+        )
+        _liquidity, suspense, _other = line._seek_for_lines()
+        outstanding = payment.move_id.line_ids.filtered(
+            lambda l: l.account_id == payment.outstanding_account_id
+        )
+        suspense.account_id = outstanding.account_id
+        (suspense + outstanding).reconcile()
 
     def test_unreconciled_payment_is_unapplied_credit(self):
         customer = self.env["res.partner"].create({"name": "Advance customer"})
