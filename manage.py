@@ -187,7 +187,18 @@ def _create_role():
     )
 
 
-def check_wkhtmltopdf():
+def ensure_wkhtmltopdf():
+    """Odoo prints PDFs with wkhtmltopdf: installed from Debian's packages when this runs as
+    root on a Debian-like system, otherwise said once (HTML reports still work)."""
+    if shutil.which("wkhtmltopdf"):
+        return True
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        say("- installing wkhtmltopdf (Debian package) to print PDF reports")
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        for command in (["update"], ["install", "-y", "wkhtmltopdf"]):
+            subprocess.run(
+                ["apt-get", "-q", *command], env=env, stdout=subprocess.DEVNULL, check=False
+            )
     if not shutil.which("wkhtmltopdf"):
         say(
             "! wkhtmltopdf is not installed: PDF reports cannot be printed "
@@ -262,7 +273,7 @@ def odoo_env(name):
 # -- demo --------------------------------------------------------------------------------------
 def demo(args):
     prerequisites(ADDON_DEPS)
-    check_wkhtmltopdf()
+    ensure_wkhtmltopdf()
     if args.recreate and db_exists(args.db):
         say(f"- dropping database {args.db}")
         drop_db(args.db)

@@ -16,14 +16,14 @@ from unittest.mock import patch
 import pandas
 from psycopg2.pool import PoolError
 
-from odoo import Command, api
+from odoo import Command
 from odoo.service.model import retrying
-from odoo.sql_db import db_connect
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import SQL
 
 from ..models import ar_refresh
 from ..models.ar_refresh import REFRESH_LOCK, WRITE_LOCK
+from .committed import committed_env
 
 TIMEOUT = 60
 
@@ -71,7 +71,6 @@ class TestRefreshConcurrency(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.dbname = cls.env.cr.dbname
         with cls._cursor() as env:
             company = env.ref("base.main_company")
             cls.company_id = company.id
@@ -91,7 +90,7 @@ class TestRefreshConcurrency(TransactionCase):
     @classmethod
     def _cursor(cls):
         """An environment on a connection of its own, committed when the block ends."""
-        return _CommittedEnv(cls.dbname)
+        return committed_env(cls.registry)
 
     @classmethod
     def _drop_committed(cls):
@@ -454,21 +453,3 @@ class TestRefreshConcurrency(TransactionCase):
             stat = self._stat(env)
             self.assertAlmostEqual(stat.total_ar, self._expected_open(env))
             self.assertTrue(env["account.move"].browse(killed_invoice_id).ar_computed)
-
-
-class _CommittedEnv:
-    """``with _CommittedEnv(db) as env``: a superuser environment on its own connection,
-    committed at the end of the block (rolled back on an exception)."""
-
-    def __init__(self, dbname):
-        self.cursor = db_connect(dbname).cursor()
-
-    def __enter__(self):
-        return api.Environment(self.cursor, api.SUPERUSER_ID, {})
-
-    def __exit__(self, exc_type, exc, tb):
-        try:
-            if exc_type is None:
-                self.cursor.commit()
-        finally:
-            self.cursor.close()

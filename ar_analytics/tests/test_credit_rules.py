@@ -6,12 +6,12 @@ import threading
 from functools import partial
 from unittest.mock import patch
 
-from odoo import Command, api, fields
+from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
 from odoo.service.model import retrying
-from odoo.sql_db import db_connect
 from odoo.tests import TransactionCase, new_test_user, tagged
 
+from .committed import committed_env
 from .common import ArCase
 
 
@@ -474,9 +474,7 @@ class TestConcurrentConfirmations(TransactionCase):
     SETTINGS = ("account_use_credit_limit", "ar_rule_limit", "ar_rule_grade", "ar_rule_overdue")
 
     def test_concurrent_confirmations_cannot_exceed_the_limit(self):
-        dbname = self.env.cr.dbname
-        with db_connect(dbname).cursor() as cr:
-            env = api.Environment(cr, api.SUPERUSER_ID, {})
+        with committed_env(self.registry) as env:
             company = env.ref("base.main_company")
             saved = {name: company[name] for name in self.SETTINGS}
             company.write(
@@ -511,14 +509,14 @@ class TestConcurrentConfirmations(TransactionCase):
                 ]
             )
             ids = orders.ids
-        self.addCleanup(self._drop_committed, dbname, saved, partner.id, product.id, ids)
+        self.addCleanup(self._drop_committed, saved, partner.id, product.id, ids)
 
         barrier = threading.Barrier(2, timeout=30)
         outcomes = {}
 
         def confirm(order_id):
-            with db_connect(dbname).cursor() as cr:
-                env = api.Environment(cr, api.SUPERUSER_ID, {})
+            with committed_env(self.registry) as env:
+                cr = env.cr
                 attempts = []
 
                 def attempt():
@@ -553,9 +551,8 @@ class TestConcurrentConfirmations(TransactionCase):
         self.assertIn("1,200.00", refused, "the refused one saw the other order")
         self.assertEqual(max(outcomes[order_id][1] for order_id in ids), 2, "one was retried")
 
-    def _drop_committed(self, dbname, saved, partner_id, product_id, order_ids):
-        with db_connect(dbname).cursor() as cr:
-            env = api.Environment(cr, api.SUPERUSER_ID, {})
+    def _drop_committed(self, saved, partner_id, product_id, order_ids):
+        with committed_env(self.registry) as env:
             env.ref("base.main_company").write(saved)
             orders = env["sale.order"].browse(order_ids).exists()
             orders.with_context(disable_cancel_warning=True)._action_cancel()

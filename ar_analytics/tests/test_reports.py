@@ -8,6 +8,18 @@ from .common import VectorCase
 REPORT = "ar_analytics.action_report_aged_receivables"
 
 
+
+def render_pdf(case, report, docids, data=None):
+    """A real PDF (Odoo renders HTML in tests unless forced). The registry enters test mode
+    first: wkhtmltopdf fetches the stylesheets from Odoo's HTTP server, which under Odoo's
+    test runner would otherwise wait for the registries' lock the tests hold."""
+    case.registry_enter_test_mode()
+    return (
+        case.env["ir.actions.report"]
+        .with_context(force_report_rendering=True)
+        ._render_qweb_pdf(report, docids, data=data)
+    )
+
 @tagged("post_install", "-at_install")
 class TestAgedReceivablesReport(VectorCase):
     def _html(self, docids=None, **options):
@@ -108,11 +120,7 @@ class TestAgedReceivablesReport(VectorCase):
 
     def test_pdf_renders(self):
         wizard = self.env["ar.aging.report.wizard"].create({"as_of": "2024-02-20"})
-        pdf, kind = (
-            self.env["ir.actions.report"]
-            .with_context(force_report_rendering=True)
-            ._render_qweb_pdf(REPORT, None, data=wizard._options())
-        )
+        pdf, kind = render_pdf(self, REPORT, None, data=wizard._options())
         self.assertEqual(kind, "pdf")
         self.assertTrue(pdf.startswith(b"%PDF"))
 
@@ -142,10 +150,8 @@ class TestCreditStatement(VectorCase):
         html = self._html("ar_analytics.action_report_credit_statement_internal")
         self.assertIn("Internal: credit assessment", html)
         self.assertIn(f"Grade <strong>{self._stat(self.customer).grade}</strong>", html)
-        pdf, _kind = (
-            self.env["ir.actions.report"]
-            .with_context(force_report_rendering=True)
-            ._render_qweb_pdf("ar_analytics.action_report_credit_statement", self.customer.ids)
+        pdf, _kind = render_pdf(
+            self, "ar_analytics.action_report_credit_statement", self.customer.ids
         )
         self.assertTrue(pdf.startswith(b"%PDF"))
 
