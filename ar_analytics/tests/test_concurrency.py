@@ -23,7 +23,7 @@ from odoo.tools import SQL
 
 from ..models import ar_refresh
 from ..models.ar_refresh import REFRESH_LOCK, WRITE_LOCK
-from .committed import committed_env
+from .committed import committed_env, release_registry_lock
 
 TIMEOUT = 60
 
@@ -71,6 +71,7 @@ class TestRefreshConcurrency(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        release_registry_lock(cls)
         with cls._cursor() as env:
             company = env.ref("base.main_company")
             cls.company_id = company.id
@@ -90,7 +91,7 @@ class TestRefreshConcurrency(TransactionCase):
     @classmethod
     def _cursor(cls):
         """An environment on a connection of its own, committed when the block ends."""
-        return committed_env(cls.registry)
+        return committed_env(cls.registry.db_name)
 
     @classmethod
     def _drop_committed(cls):

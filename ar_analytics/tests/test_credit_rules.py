@@ -11,7 +11,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.service.model import retrying
 from odoo.tests import TransactionCase, new_test_user, tagged
 
-from .committed import committed_env
+from .committed import committed_env, release_registry_lock
 from .common import ArCase
 
 
@@ -473,8 +473,13 @@ class TestConcurrentConfirmations(TransactionCase):
 
     SETTINGS = ("account_use_credit_limit", "ar_rule_limit", "ar_rule_grade", "ar_rule_overdue")
 
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        release_registry_lock(cls)
+
     def test_concurrent_confirmations_cannot_exceed_the_limit(self):
-        with committed_env(self.registry) as env:
+        with committed_env(self.registry.db_name) as env:
             company = env.ref("base.main_company")
             saved = {name: company[name] for name in self.SETTINGS}
             company.write(
@@ -515,7 +520,7 @@ class TestConcurrentConfirmations(TransactionCase):
         outcomes = {}
 
         def confirm(order_id):
-            with committed_env(self.registry) as env:
+            with committed_env(self.registry.db_name) as env:
                 cr = env.cr
                 attempts = []
 
@@ -552,7 +557,7 @@ class TestConcurrentConfirmations(TransactionCase):
         self.assertEqual(max(outcomes[order_id][1] for order_id in ids), 2, "one was retried")
 
     def _drop_committed(self, saved, partner_id, product_id, order_ids):
-        with committed_env(self.registry) as env:
+        with committed_env(self.registry.db_name) as env:
             env.ref("base.main_company").write(saved)
             orders = env["sale.order"].browse(order_ids).exists()
             orders.with_context(disable_cancel_warning=True)._action_cancel()
