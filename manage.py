@@ -316,6 +316,13 @@ def demo(args):
         active = env["ar.collection.run"]._run()
         say(f"  {active} active signals in {time.time() - started:.1f} s")
     with odoo_env(args.db) as env:
+        say("- backtest of the grades and of the expected payment dates, suggested weights")
+        started = time.time()
+        for company in env["res.company"].search([("active", "=", True)]):
+            env["ar.refresh"]._backtest(company)
+            env["ar.refresh"]._suggest_weights(company)
+        say(f"  done in {time.time() - started:.1f} s")
+    with odoo_env(args.db) as env:
         from odoo.addons.ar_analytics.generator.credit_demo import credit_demo
 
         orders = credit_demo(env)

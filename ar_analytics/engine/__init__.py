@@ -16,7 +16,14 @@ from .aging import (
     bucket_columns,
     validate_buckets,
 )
-from .backtest import backtest_grades, spearman
+from .backtest import (
+    backtest_grades,
+    backtest_predictors,
+    rank_correlations,
+    spearman,
+    suggest_weights,
+    weight_grid,
+)
 from .behaviour import index_curve, observations, payment_behaviour, payment_index
 from . import credit_rules, expected, forecast, signals, trend
 from .contribution import (
@@ -110,6 +117,7 @@ __all__ = [
     "ar_turnover",
     "assign_buckets",
     "backtest_grades",
+    "backtest_predictors",
     "bucket_columns",
     "cei",
     "cei_figures",
@@ -142,6 +150,7 @@ __all__ = [
     "payment_behaviour",
     "payment_index",
     "prepare_frames",
+    "rank_correlations",
     "rfm",
     "rfm_ranks",
     "sales_summary",
@@ -152,9 +161,11 @@ __all__ = [
     "settle_prepared",
     "signals",
     "spearman",
+    "suggest_weights",
     "trend",
     "turnover_dates",
     "validate_buckets",
     "validate_score_settings",
     "wadl_trend",
+    "weight_grid",
 ]

@@ -12,6 +12,9 @@ paid in the period being the weight share of its pool's delays that land there.
 
 Pools are sorted once; every per-item figure is a ``searchsorted`` on the pool's
 cumulated weights, so no loop runs over items or customers.
+
+:func:`payment_date_errors` backtests the expected dates against the actual payment dates
+and two naive dates (docs/metrics.md, "Expected payment dates against naive dates").
 """
 
 from typing import NamedTuple
@@ -20,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ._util import as_timestamp, group_index, ratio
-from .behaviour import observations
+from .behaviour import observations, weighted_days
 from .constants import ZERO_TOLERANCE
 
 #: Observations of the last this many months form the pools.
@@ -244,3 +247,69 @@ def expected_cash(
 
 def _per_group(values, keys, index):
     return pd.Series(values).groupby(keys).sum().reindex(index, fill_value=0.0)
+
+
+#: methods of :func:`payment_date_errors`: expected date, due date, due + mean days late
+DATE_METHODS = ("expected", "due", "mean_late")
+
+
+def payment_date_errors(
+    items_then,
+    allocs_then,
+    then,
+    items_later,
+    *,
+    tiers=None,
+    months=EXPECTED_HISTORY_MONTHS,
+    min_obs=EXPECTED_MIN_OBS,
+):
+    """Errors of the expected payment dates computed at ``then``, against the actual
+    payment dates, next to two naive dates (docs/metrics.md, "Expected payment dates
+    against naive dates").
+
+    ``items_then``/``allocs_then``: :func:`settle` output and classified allocations cut at
+    ``then``; ``items_later``: :func:`settle` output at a later date.  Items: those of
+    :func:`expected_payments` at ``then`` (open positive items) that are fully settled in
+    ``items_later`` with some cash; their actual payment date is the last cash date.  One
+    row per item, indexed by item_id: ``partner_id``, ``due``, ``actual``, the dates of
+    each method (``expected_date``; ``due``; ``mean_late_date`` = due + the customer's
+    amount-weighted mean of ``late`` over the pool's months of cash observations, rounded
+    to whole days, the due date without any observation) and their absolute errors in days
+    ``expected_error``, ``due_error``, ``mean_late_error``.
+    """
+    then = as_timestamp(then)
+    out = expected_payments(
+        items_then, allocs_then, then, tiers=tiers, months=months, min_obs=min_obs
+    )
+    later = items_later.set_index("item_id")
+    paid = later["fully_settled"] & later["last_cash_date"].notna()
+    out = out.join(later.loc[paid, "last_cash_date"].rename("actual"), how="inner")
+    obs = _history(items_then, allocs_then, then, months)
+    mean_late = weighted_days(obs, obs["late"], group_index(items_then, "partner_id"))
+    shift = np.floor(mean_late.reindex(out["partner_id"]).fillna(0.0).to_numpy() + 0.5)
+    out["mean_late_date"] = out["due"] + pd.to_timedelta(shift, unit="D")
+    for method, column in zip(
+        DATE_METHODS, ("expected_date", "due", "mean_late_date"), strict=True
+    ):
+        out[f"{method}_error"] = (out[column] - out["actual"]).abs().dt.days.astype("float64")
+    return out[
+        [
+            "partner_id",
+            "due",
+            "actual",
+            "expected_date",
+            "mean_late_date",
+            *(f"{method}_error" for method in DATE_METHODS),
+        ]
+    ]
+
+
+def payment_date_mae(errors):
+    """Summary of :func:`payment_date_errors`: ``items`` and, per method of
+    :data:`DATE_METHODS`, ``<method>_mae``, the mean absolute error in days (NaN without
+    any item)."""
+    summary = {"items": len(errors)}
+    for method in DATE_METHODS:
+        column = errors[f"{method}_error"]
+        summary[f"{method}_mae"] = float(column.mean()) if len(column) else float("nan")
+    return summary

@@ -12,9 +12,14 @@ forecast one step ahead and counted in the SSE:
   first two seasons (``l0`` = mean of season 1, ``b0`` = (mean of season 2 - ``l0``)
   / m, ``s_i = y_i - l0``).
 
+Two benchmarks compete with them (*FPP* sections 5.2 and 5.8): ``naive`` (every
+horizon repeats the last value) and ``seasonal_naive`` (the same month a season earlier).
+
 Parameters are chosen by grid search on the one-step SSE (ties: the first grid
 point); forecasts are clipped at 0.  The model is chosen on a rolling-origin
-(expanding window) backtest with horizons 1..3.  Every computation runs on a
+(expanding window) backtest with horizons 1..3, by the least MASE (MAE when MASE is
+undefined), ties to the benchmarks: a smoothing model is chosen only when it beats
+them (docs/metrics.md, "Forecast benchmarks").  Every computation runs on a
 (series x grid) array, so many customers with series of the same length are fitted
 at once (:func:`forecast_frame`); the only loop is over time.
 """
@@ -26,10 +31,15 @@ import pandas as pd
 
 from ._util import ratio
 
+NAIVE = "naive"
+SEASONAL_NAIVE = "seasonal_naive"
 SES = "ses"
 DAMPED_HOLT = "damped_holt"
 HOLT_WINTERS = "holt_winters"
-MODELS = (SES, DAMPED_HOLT, HOLT_WINTERS)
+#: the benchmarks every smoothing model must beat, in their order of preference on a tie
+BENCHMARKS = (NAIVE, SEASONAL_NAIVE)
+SMOOTHING = (SES, DAMPED_HOLT, HOLT_WINTERS)
+MODELS = (*BENCHMARKS, *SMOOTHING)
 #: Parameter names, in the order of the grids and of :func:`forecast_frame` columns.
 PARAMETERS = ("alpha", "beta", "gamma", "phi")
 #: Season length of a monthly series.
@@ -51,6 +61,8 @@ BACKTEST_MIN_ORIGINS = 3
 FORECAST_MONTHS = 6
 #: Accuracy figures, in the order of :func:`forecast_frame` columns.
 ACCURACY = ("mae", "rmse", "mape", "mape_skipped", "smape", "mase", "n_points")
+#: the best benchmark's backtest figures in :func:`forecast_frame` (after ``benchmark``)
+BENCHMARK_COLUMNS = ("benchmark_mae", "benchmark_mase", "benchmark_gain")
 _COUNTS = ("mape_skipped", "n_points")
 
 
@@ -64,12 +76,77 @@ class Fit(NamedTuple):
 
 class ForecastResult(NamedTuple):
     """The chosen model of a series: its name (None for an empty series), parameters,
-    forecasts (>= 0) and backtest accuracy (:data:`ACCURACY` keys)."""
+    forecasts (>= 0) and backtest accuracy (:data:`ACCURACY` keys); the best benchmark
+    (None for an empty series), its backtest ``mae`` and ``mase``, and ``gain``, how much
+    lower the chosen model's backtest MASE is than the benchmark's, as a fraction (MAE when
+    MASE is undefined; 0 when a benchmark is chosen, NaN without any backtest point)."""
 
     model: str | None
     params: dict
     forecast: np.ndarray
     accuracy: dict
+    benchmark: str | None
+    benchmark_accuracy: dict
+    gain: float
+
+
+class _Naive:
+    params = ()
+
+    @staticmethod
+    def start_length(m):
+        return 1
+
+    @staticmethod
+    def min_length(m):
+        return 1
+
+    @staticmethod
+    def grid(m):
+        return np.zeros((1, 0))
+
+    def __init__(self, y, grid, m):
+        self.last = np.repeat(y[:, :1], len(grid), axis=1)
+
+    def predict(self, t, h):
+        return np.repeat(self.last[..., None], h, axis=2)
+
+    def update(self, y_t, t):
+        error = y_t[:, None] - self.last
+        self.last = np.repeat(y_t[:, None], self.last.shape[1], axis=1)
+        return error
+
+
+class _SeasonalNaive:
+    """The last season of values, slot ``t % m`` holding the value of month t; started
+    from the first season (its own one-step forecasts, errors 0)."""
+
+    params = ()
+
+    @staticmethod
+    def start_length(m):
+        return m
+
+    @staticmethod
+    def min_length(m):
+        return m
+
+    @staticmethod
+    def grid(m):
+        return np.zeros((1, 0))
+
+    def __init__(self, y, grid, m):
+        self.m = m
+        self.season = np.repeat(y[:, None, :m], len(grid), axis=1)
+
+    def predict(self, t, h):
+        return self.season[..., (t + np.arange(h)) % self.m]
+
+    def update(self, y_t, t):
+        slot = t % self.m
+        error = y_t[:, None] - self.season[..., slot]
+        self.season[..., slot] = y_t[:, None]
+        return error
 
 
 class _Ses:
@@ -177,11 +254,18 @@ class _HoltWinters:
         return error
 
 
-_MODEL_CLASSES = {SES: _Ses, DAMPED_HOLT: _DampedHolt, HOLT_WINTERS: _HoltWinters}
+_MODEL_CLASSES = {
+    NAIVE: _Naive,
+    SEASONAL_NAIVE: _SeasonalNaive,
+    SES: _Ses,
+    DAMPED_HOLT: _DampedHolt,
+    HOLT_WINTERS: _HoltWinters,
+}
 
 
 def min_length(model, m=SEASON_LENGTH):
-    """Fewest observations ``model`` is fitted on (1, 10, max(24, 10 + 2*(m//2)))."""
+    """Fewest observations ``model`` is fitted on (naive 1, seasonal naive m, SES 1,
+    damped Holt 10, Holt-Winters max(24, 10 + 2*(m//2)))."""
     return _MODEL_CLASSES[model].min_length(m)
 
 
@@ -244,6 +328,16 @@ def holt_winters(y, alpha, beta, gamma, m=SEASON_LENGTH, h=1):
     return _fit(HOLT_WINTERS, y, np.array([[alpha, beta, gamma]], dtype="float64"), h, m)
 
 
+def naive(y, h=1):
+    """Naive forecast: every horizon repeats the last value."""
+    return _fit(NAIVE, y, _Naive.grid(SEASON_LENGTH), h, SEASON_LENGTH)
+
+
+def seasonal_naive(y, m=SEASON_LENGTH, h=1):
+    """Seasonal naive forecast: ``y_{T+h} = y_{T+h-m(k+1)}``, k = (h - 1) // m."""
+    return _fit(SEASONAL_NAIVE, y, _SeasonalNaive.grid(m), h, m)
+
+
 def fit_model(y, model, h=1, m=SEASON_LENGTH):
     """``model`` fitted on one series with the grid point of least one-step SSE."""
     return _fit(model, y, _MODEL_CLASSES[model].grid(m), h, m)
@@ -298,12 +392,13 @@ def forecast_accuracy(actual, forecast, train):
 
 
 def _candidates(length, m, min_origins):
-    longer = [
+    """Naive and SES always; the others when they can be backtested from ``min_origins``
+    origins. Benchmarks first: a tie goes to them."""
+    return [
         model
-        for model in (DAMPED_HOLT, HOLT_WINTERS)
-        if length >= min_length(model, m) + min_origins
+        for model in MODELS
+        if model in (NAIVE, SES) or length >= min_length(model, m) + min_origins
     ]
-    return [SES, *longer]
 
 
 def _backtest_points(y, runs, origins, h):
@@ -338,9 +433,10 @@ def _evaluate(y, m, backtest_h, h, min_origins):
 def backtest_forecasts(y, h=BACKTEST_HORIZON, m=SEASON_LENGTH, min_origins=BACKTEST_MIN_ORIGINS):
     """Rolling-origin (expanding window) backtest of the candidate models (section 6).
 
-    ``y``: one series or a (series x T) array.  Candidates: SES always; damped Holt and
-    Holt-Winters when T >= their minimum length + ``min_origins``.  Every candidate is
-    re-fitted (grid search) at each origin t = max(minimum lengths), ..., T-1 on the
+    ``y``: one series or a (series x T) array.  Candidates: naive and SES always; seasonal
+    naive, damped Holt and Holt-Winters when T >= their minimum length + ``min_origins``.
+    Every candidate is re-fitted (grid search) at each origin t = max(minimum lengths), ...,
+    T-1 on the
     first t values and forecasts t+1..t+h; all candidates are scored on the same
     points.  Returns ``{model: accuracy}`` with arrays of one value per series
     (:data:`ACCURACY` keys; MASE scales each error by the naive MAE of its origin's
@@ -350,11 +446,30 @@ def backtest_forecasts(y, h=BACKTEST_HORIZON, m=SEASON_LENGTH, min_origins=BACKT
     return {model: run[0] for model, run in _evaluate(y, m, h, 1, min_origins).items()}
 
 
-def _choose(scores):
-    """Index of the candidate with the least backtest MAE per series (ties and series
-    without any backtest point: the simpler model, SES first)."""
+def _criterion(scores):
+    """(series x candidates) backtest MASE, or MAE for a series whose MASE is undefined
+    (every candidate is scored on the same points and scales: undefined for all alike);
+    +inf without any backtest point."""
+    mase = np.column_stack([score["mase"] for score in scores])
     mae = np.column_stack([score["mae"] for score in scores])
-    return np.argmin(np.where(np.isnan(mae), np.inf, mae), axis=1)
+    value = np.where(np.isnan(mase).all(axis=1, keepdims=True), mae, mase)
+    return np.where(np.isnan(value), np.inf, value)
+
+
+def _choose(models, scores):
+    """Per series: the index of the candidate with the least backtest criterion
+    (:func:`_criterion`; ties and series without any backtest point: the first, a
+    benchmark), the index of the best benchmark, and the gain of the first over the
+    second (``1 - chosen / benchmark``; 0 when they are equal, NaN without any point)."""
+    criterion = _criterion(scores)
+    chosen = np.argmin(criterion, axis=1)
+    benchmarks = [position for position, model in enumerate(models) if model in BENCHMARKS]
+    best = np.asarray(benchmarks)[np.argmin(criterion[:, benchmarks], axis=1)]
+    rows = np.arange(len(criterion))
+    won, bench = criterion[rows, chosen], criterion[rows, best]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        gain = np.where(won < bench, 1.0 - won / bench, 0.0)
+    return chosen, best, np.where(np.isfinite(bench), gain, np.nan)
 
 
 def forecast_frame(
@@ -370,26 +485,39 @@ def forecast_frame(
     Per row the backtest (:func:`backtest_forecasts`) chooses the model, which is then
     fitted on the whole row by grid search.  Columns: ``model``, ``alpha``, ``beta``,
     ``gamma``, ``phi`` (NaN when not a parameter of the model), ``sse``,
-    ``forecast_1``..``forecast_h`` (>= 0) and the chosen model's backtest accuracy
-    (:data:`ACCURACY`).  Without any month: model None, everything else NaN.
+    ``forecast_1``..``forecast_h`` (>= 0), the chosen model's backtest accuracy
+    (:data:`ACCURACY`), ``benchmark`` (the best of the benchmarks), ``benchmark_mae``,
+    ``benchmark_mase`` and ``benchmark_gain`` (:class:`ForecastResult`'s ``gain``).
+    Without any month: model and benchmark None, everything else NaN.
     """
     out = pd.DataFrame(index=frame.index)
     out["model"] = pd.Series(None, index=frame.index, dtype=object)
     forecast_columns = [f"forecast_{step + 1}" for step in range(h)]
     for name in (*PARAMETERS, "sse", *forecast_columns, *ACCURACY):
         out[name] = 0 if name in _COUNTS else np.nan
+    out["benchmark"] = pd.Series(None, index=frame.index, dtype=object)
+    for name in BENCHMARK_COLUMNS:
+        out[name] = np.nan
     if not frame.shape[1] or not len(frame):
         return out
     runs = _evaluate(_as_matrix(frame.to_numpy()), m, backtest_h, h, min_origins)
-    chosen = _choose([accuracy for accuracy, _fit in runs.values()])
+    models = list(runs)
+    scores = [accuracy for accuracy, _fit in runs.values()]
+    chosen, best, gain = _choose(models, scores)
     for position, (model, (accuracy, (forecasts, params, sse))) in enumerate(runs.items()):
         rows = chosen == position
         out.loc[rows, "model"] = model
-        out.loc[rows, list(_MODEL_CLASSES[model].params)] = params[rows]
+        if _MODEL_CLASSES[model].params:
+            out.loc[rows, list(_MODEL_CLASSES[model].params)] = params[rows]
         out.loc[rows, "sse"] = sse[rows]
         out.loc[rows, forecast_columns] = forecasts[rows]
         for key in ACCURACY:
             out.loc[rows, key] = accuracy[key][rows]
+        rows = best == position
+        out.loc[rows, "benchmark"] = model
+        out.loc[rows, "benchmark_mae"] = accuracy["mae"][rows]
+        out.loc[rows, "benchmark_mase"] = accuracy["mase"][rows]
+    out["benchmark_gain"] = gain
     return out
 
 
@@ -403,7 +531,8 @@ def forecast_series(
     """Forecast one series (section 6): :func:`forecast_frame` of a single row.
 
     Returns a :class:`ForecastResult`: the chosen model's name, its parameters, the
-    ``h`` forecasts (>= 0) and its backtest accuracy.
+    ``h`` forecasts (>= 0), its backtest accuracy, the best benchmark, its accuracy and
+    the gain over it.
     """
     frame = pd.DataFrame([np.asarray(y, dtype="float64")])
     row = forecast_frame(frame, h, m, backtest_h, min_origins).iloc[0]
@@ -411,4 +540,14 @@ def forecast_series(
     accuracy = {key: (int if key in _COUNTS else float)(row[key]) for key in ACCURACY}
     forecast = row[[f"forecast_{step + 1}" for step in range(h)]].to_numpy(dtype="float64")
     model = row["model"] if isinstance(row["model"], str) else None
-    return ForecastResult(model, params, forecast, accuracy)
+    benchmark = row["benchmark"] if isinstance(row["benchmark"], str) else None
+    benchmark_accuracy = {key: float(row[f"benchmark_{key}"]) for key in ("mae", "mase")}
+    return ForecastResult(
+        model,
+        params,
+        forecast,
+        accuracy,
+        benchmark,
+        benchmark_accuracy,
+        float(row["benchmark_gain"]),
+    )

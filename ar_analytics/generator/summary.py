@@ -18,6 +18,14 @@ def _share(value, defined):
     return f"{value:.1%}" if defined else "n/a"
 
 
+def _number(value, defined, digits=3):
+    return f"{value:.{digits}f}" if defined else "n/a"
+
+
+def _label(record, field):
+    return dict(record._fields[field]._description_selection(record.env)).get(record[field], "")
+
+
 def _distribution(stats, field, values):
     counts = {value: 0 for value in values}
     for stat in stats:
@@ -98,8 +106,50 @@ def demo_summary(env, slowest=5):
                 f"    {name:<32} {stat.days_late:6.1f} {stat.payment_cycle_days:6.1f}"
                 f"  {_money(company, stat.total_ar):>16}"
             )
+        lines += _backtest_summary(company)
         lines += _collection_summary(env, company)
     return lines + credit_demo_summary(env)
+
+
+def _backtest_summary(company):
+    """The grades' backtest: the score against the naive predictor and each indicator, the
+    suggested weights and their gain, the expected payment dates against naive dates."""
+    if not company.ar_backtest_date:
+        return ["  backtest of the grades: not run"]
+    lines = [
+        (
+            f"  backtest of the grades as of {company.ar_backtest_date} "
+            f"({company.ar_backtest_customers} customers rated then who paid since):"
+        ),
+        (
+            "    rank correlation with the days late paid since (1 = perfect), and the "
+            "score's on the same customers:"
+        ),
+    ]
+    for line in company.ar_backtest_predictor_ids:
+        lines.append(
+            f"    {_label(line, 'predictor'):<32} {line.customers:5d} customers  "
+            f"{_number(line.spearman, line.has_spearman):>6}  "
+            f"score {_number(line.score_spearman, line.has_score_spearman):>6}"
+        )
+    if company.ar_suggest_date:
+        weights = " / ".join(f"{w:.2f}" for w in company._ar_suggested_weights())
+        current = " / ".join(f"{w:.2f}" for w in company._ar_score_weights())
+        lines.append(
+            f"  suggested weights {weights} (current {current}): rank correlation "
+            f"{company.ar_suggest_spearman:.3f} against {company.ar_suggest_current_spearman:.3f}"
+            f" on the last half-year, gain {company.ar_suggest_gain:+.3f}"
+        )
+    else:
+        lines.append("  suggested weights: not enough history")
+    items = company.ar_backtest_items
+    lines.append(
+        f"  expected payment dates, mean error on {items} items paid since: expected "
+        f"{_days(company.ar_backtest_expected_mae, items)}, due date "
+        f"{_days(company.ar_backtest_due_mae, items)}, due date + mean days late "
+        f"{_days(company.ar_backtest_late_mae, items)}"
+    )
+    return lines
 
 
 def _collection_summary(env, company):
@@ -109,11 +159,11 @@ def _collection_summary(env, company):
     )
     if not trend:
         return []
-    model = dict(trend._fields["model"]._description_selection(env)).get(trend.model, "none")
+    model = _label(trend, "model") or "none"
     params = ", ".join(
         f"{name} {trend[name]:.2f}"
         for name, used in (
-            ("alpha", bool(trend.model)),
+            ("alpha", trend.model in ("ses", "damped_holt", "holt_winters")),
             ("beta", trend.model in ("damped_holt", "holt_winters")),
             ("gamma", trend.model == "holt_winters"),
             ("phi", trend.model == "damped_holt"),
@@ -121,7 +171,8 @@ def _collection_summary(env, company):
         if used
     )
     lines = [
-        f"  collections forecast ({trend.months} months of history): {model} ({params})",
+        f"  collections forecast ({trend.months} months of history): {model}"
+        + (f" ({params})" if params else ""),
         (
             f"    next month {_money(company, trend.forecast_next)}, next 6 months "
             f"{_money(company, trend.forecast_total)}"
@@ -131,6 +182,15 @@ def _collection_summary(env, company):
             f"({'beats' if trend.mase < 1 else 'does not beat'} the naive forecast), MAPE "
             f"{trend.mape:.1f}% ({trend.mape_skipped} zero months skipped), "
             f"{trend.n_points} points"
+        ),
+        (
+            f"    against the best naive benchmark ({_label(trend, 'benchmark') or 'none'}, "
+            f"MASE {_number(trend.benchmark_mase, trend.benchmark, 2)}): "
+            + (
+                f"{trend.benchmark_gain:.1%} lower error"
+                if trend.benchmark_gain > 0
+                else "no smoothing model beat it, the benchmark is the forecast"
+            )
         ),
     ]
     cash = env["ar.expected.cash"].search(

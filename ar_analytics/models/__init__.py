@@ -6,6 +6,7 @@ from . import ar_customer_stat
 from . import ar_customer_aging
 from . import ar_company_stat
 from . import ar_score_history
+from . import ar_backtest_predictor
 from . import ar_item_closing
 from . import ar_refresh
 from . import ar_refresh_request

@@ -70,6 +70,9 @@ SUMMARY_COLUMNS = {
     "mape_skipped": "int4",
     "smape": "float8",
     "n_points": "int4",
+    "benchmark": "varchar",
+    "benchmark_mase": "float8",
+    "benchmark_gain": "float8",
     "forecast_next": "numeric",
     "forecast_total": "numeric",
 }
@@ -365,9 +368,12 @@ class ArCollectionRun(models.AbstractModel):
 
     @api.model
     def _summary_columns(self, summaries, as_of):
-        for name in ("model", *forecast.PARAMETERS, *ACCURACY_FIELDS, *FORECAST_TOTALS):
+        texts = ("model", "benchmark")
+        benchmarks = ("benchmark_mase", "benchmark_gain")
+        names = (*texts, *forecast.PARAMETERS, *ACCURACY_FIELDS, *benchmarks, *FORECAST_TOTALS)
+        for name in names:
             if name not in summaries:
-                summaries[name] = None if name == "model" else np.nan
+                summaries[name] = None if name in texts else np.nan
         columns = {"as_of": ([as_of] * len(summaries), "date")}
         for name, sql_type in SUMMARY_COLUMNS.items():
             values = summaries["group" if name == "partner_id" else name]

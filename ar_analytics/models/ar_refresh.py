@@ -23,6 +23,7 @@ from .. import engine
 from .ar_customer_stat import CUSTOMER_FIGURES, CUSTOMER_FLAGS, EFFECTIVE_GRADE
 from .ar_figures_mixin import FIGURES, FLAGS
 from .ar_score_history import HISTORY_FIGURES, SCORE_STEP
+from .res_company import BACKTEST_DATE_FIELDS, SUGGESTION_FIELDS, WEIGHT_FIELDS
 
 _logger = logging.getLogger(__name__)
 
@@ -1082,27 +1083,123 @@ class ArRefresh(models.AbstractModel):
         """How well the grades of ``horizon_days`` ago rank customers by how late they
         actually paid since: Spearman rank correlation between the score then and the days
         late since (negated: 1 = perfect), and the share of customers who later paid more
-        than 30 days late that were graded C or D. Stored on the company."""
+        than 30 days late that were graded C or D; the same rank correlation for the naive
+        predictor (past days late) and each indicator alone; and the error of the expected
+        payment dates of the items then open, next to two naive dates. Stored on the
+        company and in ``ar.backtest.predictor``."""
         as_of = as_of or self._default_as_of(company)
         then = as_of - datetime.timedelta(days=horizon_days)
         before = self._compute(company, then)["figures"]
         params = self._params(company)
         items, allocs = self._extract(company, as_of)
-        after = engine.partner_figures(
-            items, allocs, as_of, buckets=params["buckets"], window_days=horizon_days
-        )
-        result = engine.backtest_grades(before, after["wadl"])
+        later = self._days_late_since(company, as_of, horizon_days, (items, allocs))
+        result = engine.backtest_grades(before, later)
+        predictors = engine.backtest_predictors(before, later)
+        dates = self._backtest_payment_dates(items, allocs, then, as_of, before["tier"], params)
         company.sudo().write(
             {
                 "ar_backtest_date": then,
                 "ar_backtest_customers": result["customers"],
-                # undefined with too few customers: Odoo cannot store NaN
+                "ar_backtest_items": dates["items"],
                 **{
-                    f"ar_backtest_{key}": result[key] if np.isfinite(result[key]) else False
+                    f"ar_backtest_{key}": self._stored_float(result[key])
                     for key in ("spearman", "capture")
+                },
+                **{
+                    field: self._stored_float(dates[f"{method}_mae"])
+                    for field, method in BACKTEST_DATE_FIELDS.items()
                 },
             }
         )
+        self._write_predictors(company, predictors)
+        return {**result, "predictors": predictors, "payment_dates": dates}
+
+    @staticmethod
+    def _stored_float(value):
+        """A figure as Odoo stores it: False when undefined (Odoo cannot store NaN)."""
+        return float(value) if np.isfinite(value) else False
+
+    @api.model
+    def _days_late_since(self, company, as_of, days, frames=None):
+        """Per customer, the WADL of the cash paid in (as_of - days, as_of]: how late each
+        one paid since a backtest date. ``frames``: the (items, allocs) extracted at as_of,
+        when the caller has them."""
+        params = self._params(company)
+        items, allocs = frames if frames is not None else self._extract(company, as_of)
+        figures = engine.partner_figures(
+            items, allocs, as_of, buckets=params["buckets"], window_days=days
+        )
+        return figures["wadl"]
+
+    @api.model
+    def _backtest_payment_dates(self, items, allocs, then, as_of, tiers, params):
+        """Errors of the expected payment dates computed at ``then`` for the items open
+        then and paid by ``as_of`` (from the frames extracted at as_of), next to the due
+        date and the due date plus the customer's mean days late."""
+        items_cut, allocs_cut = engine.prepare_frames(items, allocs, then)
+        settle = {"buckets": params["buckets"], "basis": params["basis"]}
+        items_then = engine.settle_prepared(items_cut, allocs_cut, then, **settle)
+        items_now = engine.settle(items, allocs, as_of, **settle)
+        errors = engine.expected.payment_date_errors(
+            items_then, allocs_cut, then, items_now, tiers=tiers
+        )
+        return engine.expected.payment_date_mae(errors)
+
+    @api.model
+    def _write_predictors(self, company, predictors):
+        """Replace the company's lines of ``ar.backtest.predictor`` with ``predictors``
+        (:func:`engine.backtest_predictors`)."""
+        lines = self.env["ar.backtest.predictor"].sudo()
+        lines.search([("company_id", "=", company.id)]).unlink()
+        lines.create(
+            [
+                {
+                    "company_id": company.id,
+                    "sequence": sequence,
+                    "predictor": predictor,
+                    "customers": int(row["customers"]),
+                    "spearman": self._stored_float(row["spearman"]),
+                    "has_spearman": bool(np.isfinite(row["spearman"])),
+                    "score_spearman": self._stored_float(row["score_spearman"]),
+                    "has_score_spearman": bool(np.isfinite(row["score_spearman"])),
+                }
+                for sequence, (predictor, row) in enumerate(predictors.iterrows())
+            ]
+        )
+
+    @api.model
+    def _suggest_weights(self, company, horizon_days=180, as_of=None):
+        """Indicator weights that would have ranked the company's customers best: fitted on
+        the scores of 2 x ``horizon_days`` ago against the days late paid in the following
+        ``horizon_days``, judged with the current weights on the scores of ``horizon_days``
+        ago against the days late paid since (docs/metrics.md, "Suggested weights"). Stored
+        on the company when the fit found weights; returns the engine's result."""
+        as_of = as_of or self._default_as_of(company)
+        middle = as_of - datetime.timedelta(days=horizon_days)
+        start = middle - datetime.timedelta(days=horizon_days)
+        result = engine.suggest_weights(
+            self._compute(company, start)["figures"],
+            self._days_late_since(company, middle, horizon_days),
+            self._compute(company, middle)["figures"],
+            self._days_late_since(company, as_of, horizon_days),
+            company._ar_score_weights(),
+        )
+        values = dict.fromkeys(SUGGESTION_FIELDS, False)
+        if result["weights"] is not None and np.isfinite(result["gain"]):
+            values.update(
+                {
+                    "ar_suggest_date": as_of,
+                    "ar_suggest_customers": result["test_customers"],
+                    **{
+                        f"ar_suggest_{name}": weight
+                        for name, weight in zip(WEIGHT_FIELDS, result["weights"], strict=True)
+                    },
+                    "ar_suggest_spearman": result["test_spearman"],
+                    "ar_suggest_current_spearman": result["test_current"],
+                    "ar_suggest_gain": result["gain"],
+                }
+            )
+        company.sudo().write(values)
         return result
 
     def _write_aging(self, company, figures, buckets):

@@ -5,7 +5,12 @@ chosen by backtest and its accuracy) and the expected cash by week and by month.
 
 from odoo import fields, models
 
+BENCHMARK_MODELS = [
+    ("naive", "Naive: last month repeated"),
+    ("seasonal_naive", "Seasonal naive: same month last year"),
+]
 FORECAST_MODELS = [
+    *BENCHMARK_MODELS,
     ("ses", "Simple exponential smoothing"),
     ("damped_holt", "Damped Holt"),
     ("holt_winters", "Additive Holt-Winters"),
@@ -109,6 +114,21 @@ class ArCollectionTrend(models.Model):
     mape_skipped = fields.Integer("MAPE months skipped", readonly=True, aggregator=None)
     smape = _figure("sMAPE (%)", aggregator=None)
     n_points = fields.Integer("Backtest points", readonly=True, aggregator=None)
+    benchmark = fields.Selection(
+        BENCHMARK_MODELS,
+        "Best naive benchmark",
+        readonly=True,
+        help="The better of the naive forecasts in the backtest: every model must beat it to "
+        "be chosen.",
+    )
+    benchmark_mase = _figure("Benchmark MASE", digits=(16, 3), aggregator=None)
+    benchmark_gain = _figure(
+        "Gain on the benchmark",
+        digits=(16, 4),
+        aggregator=None,
+        help="How much lower the chosen model's backtest error (MASE) is than the best naive "
+        "benchmark's; 0 when a benchmark is chosen.",
+    )
     forecast_next = _money("Forecast next month")
     forecast_total = _money("Forecast next 6 months")
 

@@ -1,5 +1,5 @@
 from odoo import api, fields, models, tools
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..engine import credit_rules, signals
 
@@ -13,6 +13,31 @@ GRADE_ACTIONS = [
 INTERNAL = "base.group_user"
 #: grade (None: unrated) -> field suffix of its action and days on res.company
 GRADE_FIELDS = {"A": "a", "B": "b", "C": "c", "D": "d", None: "unrated"}
+CREDIT_MANAGER = "ar_analytics.group_ar_analytics_credit_manager"
+#: the indicator weights S1..S5: ``ar_<name>`` holds the weight, ``ar_suggest_<name>`` the
+#: suggested one
+WEIGHT_FIELDS = (
+    "weight_index",
+    "weight_overdue",
+    "weight_age",
+    "weight_collection",
+    "weight_trend",
+)
+#: the backtest of the expected payment dates: company field -> method (engine.expected)
+BACKTEST_DATE_FIELDS = {
+    "ar_backtest_expected_mae": "expected",
+    "ar_backtest_due_mae": "due",
+    "ar_backtest_late_mae": "mean_late",
+}
+#: the stored suggestion (ar.refresh._suggest_weights)
+SUGGESTION_FIELDS = (
+    "ar_suggest_date",
+    "ar_suggest_customers",
+    *(f"ar_suggest_{name}" for name in WEIGHT_FIELDS),
+    "ar_suggest_spearman",
+    "ar_suggest_current_spearman",
+    "ar_suggest_gain",
+)
 
 
 def _grade_action(grade):
@@ -260,6 +285,65 @@ class ResCompany(models.Model):
     ar_backtest_capture = fields.Float(
         "Late payers graded C or D", readonly=True, digits=(4, 3), groups=INTERNAL
     )
+    ar_backtest_predictor_ids = fields.One2many(
+        "ar.backtest.predictor",
+        "company_id",
+        "Score against its ingredients",
+        readonly=True,
+        groups=INTERNAL,
+    )
+    # expected payment dates of the backtest date against the actual ones, and naive dates
+    ar_backtest_items = fields.Integer(
+        "Items paid since",
+        readonly=True,
+        help="Items open on the backtest date and paid in full since, with cash.",
+        groups=INTERNAL,
+    )
+    ar_backtest_expected_mae = fields.Float(
+        "Expected dates: mean error (days)", readonly=True, digits=(6, 1), groups=INTERNAL
+    )
+    ar_backtest_due_mae = fields.Float(
+        "Due dates: mean error (days)", readonly=True, digits=(6, 1), groups=INTERNAL
+    )
+    ar_backtest_late_mae = fields.Float(
+        "Due date + mean days late: mean error (days)",
+        readonly=True,
+        digits=(6, 1),
+        help="Each item's due date plus its customer's average days late so far.",
+        groups=INTERNAL,
+    )
+    # indicator weights suggested by the backtest, judged on a period the fit never saw
+    ar_suggest_date = fields.Date("Weights suggested as of", readonly=True, groups=INTERNAL)
+    ar_suggest_customers = fields.Integer("Customers judged", readonly=True, groups=INTERNAL)
+    ar_suggest_weight_index = fields.Float(
+        "Suggested: payment index", readonly=True, digits=(4, 3), groups=INTERNAL
+    )
+    ar_suggest_weight_overdue = fields.Float(
+        "Suggested: overdue share", readonly=True, digits=(4, 3), groups=INTERNAL
+    )
+    ar_suggest_weight_age = fields.Float(
+        "Suggested: oldest overdue", readonly=True, digits=(4, 3), groups=INTERNAL
+    )
+    ar_suggest_weight_collection = fields.Float(
+        "Suggested: collection rate", readonly=True, digits=(4, 3), groups=INTERNAL
+    )
+    ar_suggest_weight_trend = fields.Float(
+        "Suggested: days-late trend", readonly=True, digits=(4, 3), groups=INTERNAL
+    )
+    ar_suggest_spearman = fields.Float(
+        "Rank correlation, suggested weights", readonly=True, digits=(4, 3), groups=INTERNAL
+    )
+    ar_suggest_current_spearman = fields.Float(
+        "Rank correlation, current weights", readonly=True, digits=(4, 3), groups=INTERNAL
+    )
+    ar_suggest_gain = fields.Float(
+        "Gain of the suggested weights",
+        readonly=True,
+        digits=(4, 3),
+        help="Rank correlation of the suggested weights minus the current weights', on the "
+        "last backtest period (the weights were chosen on the period before it).",
+        groups=INTERNAL,
+    )
 
     @api.constrains("ar_window_days", "ar_min_observations")
     def _check_ar_settings(self):
@@ -495,6 +579,29 @@ class ResCompany(models.Model):
             self.ar_weight_collection,
             self.ar_weight_trend,
         )
+
+    def _ar_suggested_weights(self):
+        self.ensure_one()
+        return tuple(self[f"ar_suggest_{name}"] for name in WEIGHT_FIELDS)
+
+    def _ar_apply_suggested_weights(self):
+        """Write the suggested weights as the company's (a credit manager only) and clear
+        the suggestion, now the current weights."""
+        self.ensure_one()
+        if not self.env.user.has_group(CREDIT_MANAGER):
+            raise AccessError(
+                self.env._("Only a credit manager can change the credit score weights.")
+            )
+        if not self.ar_suggest_date:
+            raise UserError(self.env._("Suggest weights first: there is no suggestion to apply."))
+        weights = self._ar_suggested_weights()
+        self.sudo().write(
+            {
+                **{f"ar_{name}": value for name, value in zip(WEIGHT_FIELDS, weights, strict=True)},
+                **dict.fromkeys(SUGGESTION_FIELDS, False),
+            }
+        )
+        return weights
 
     def _ar_grade_cutoffs(self):
         self.ensure_one()

@@ -70,6 +70,21 @@ class ResConfigSettings(models.TransientModel):
     ar_backtest_customers = fields.Integer(related="company_id.ar_backtest_customers")
     ar_backtest_spearman = fields.Float(related="company_id.ar_backtest_spearman")
     ar_backtest_capture = fields.Float(related="company_id.ar_backtest_capture")
+    ar_backtest_predictor_ids = fields.One2many(related="company_id.ar_backtest_predictor_ids")
+    ar_backtest_items = fields.Integer(related="company_id.ar_backtest_items")
+    ar_backtest_expected_mae = fields.Float(related="company_id.ar_backtest_expected_mae")
+    ar_backtest_due_mae = fields.Float(related="company_id.ar_backtest_due_mae")
+    ar_backtest_late_mae = fields.Float(related="company_id.ar_backtest_late_mae")
+    ar_suggest_date = fields.Date(related="company_id.ar_suggest_date")
+    ar_suggest_customers = fields.Integer(related="company_id.ar_suggest_customers")
+    ar_suggest_weight_index = fields.Float(related="company_id.ar_suggest_weight_index")
+    ar_suggest_weight_overdue = fields.Float(related="company_id.ar_suggest_weight_overdue")
+    ar_suggest_weight_age = fields.Float(related="company_id.ar_suggest_weight_age")
+    ar_suggest_weight_collection = fields.Float(related="company_id.ar_suggest_weight_collection")
+    ar_suggest_weight_trend = fields.Float(related="company_id.ar_suggest_weight_trend")
+    ar_suggest_spearman = fields.Float(related="company_id.ar_suggest_spearman")
+    ar_suggest_current_spearman = fields.Float(related="company_id.ar_suggest_current_spearman")
+    ar_suggest_gain = fields.Float(related="company_id.ar_suggest_gain")
 
     def action_ar_refresh(self):
         """Refresh the receivables figures of the settings' company now."""
@@ -116,6 +131,33 @@ class ResConfigSettings(models.TransientModel):
         self._check_credit_manager()
         self.env["ar.refresh"].sudo()._backtest(self.company_id)
         return {"type": "ir.actions.client", "tag": "soft_reload"}
+
+    def action_ar_suggest_weights(self):
+        """Suggest indicator weights from the company's own history (a credit manager)."""
+        self.ensure_one()
+        self._check_credit_manager()
+        result = self.env["ar.refresh"].sudo()._suggest_weights(self.company_id)
+        if result["weights"] is None or not self.company_id.ar_suggest_date:
+            return self._ar_notify(
+                self.env._(
+                    "Not enough history to suggest weights: it takes customers rated a year "
+                    "ago who paid in each half-year since."
+                ),
+                kind="warning",
+            )
+        return {"type": "ir.actions.client", "tag": "soft_reload"}
+
+    def action_ar_apply_weights(self):
+        """Make the suggested weights the company's (a credit manager); scores follow at the
+        next refresh."""
+        self.ensure_one()
+        weights = self.company_id._ar_apply_suggested_weights()
+        return self._ar_notify(
+            self.env._(
+                "Credit score weights set to %(weights)s; the scores change at the next refresh.",
+                weights=" / ".join(f"{weight:.2f}" for weight in weights),
+            )
+        )
 
     def action_ar_backfill(self):
         """Rebuild the score history as of the last 24 month-ends."""

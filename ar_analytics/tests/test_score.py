@@ -1,9 +1,14 @@
-"""Credit score, grade, override, history; contribution and tiers (metrics.md 4-5)."""
+"""Credit score, grade, override, history; contribution and tiers (metrics.md 4-5); the
+backtest against the score's ingredients and naive dates, suggested weights."""
+
+import datetime
+import math
 
 from odoo import Command, fields
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 
+from ..models.res_company import WEIGHT_FIELDS
 from .common import ArCase, VectorCase
 
 
@@ -335,3 +340,148 @@ class TestScoreParameters(VectorCase):
         self.assertAlmostEqual(totals.top_customers_share, 1.0, msg="one customer")
         self.assertAlmostEqual(totals.margin_coverage, 0.0, msg="lines without product cost")
         self.assertIn("Payment index", self.customer.ar_score_explanation)
+
+
+# each customer pays every invoice this many days after its due date
+DELAYS = (0, 8, 20, 40, 75)
+BACKTEST_END = fields.Date.to_date("2025-12-31")
+HORIZON = 180
+
+
+@tagged("post_install", "-at_install")
+class TestBacktest(ArCase):
+    """Five customers invoiced every other month over two years, each always paying the
+    same number of days late: their past days late rank their later ones exactly."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.env.company
+        cls.customers = cls.env["res.partner"].create(
+            [{"name": f"Pays {delay} days late"} for delay in DELAYS]
+        )
+        cls.paid = []  # (invoice, payment date)
+        for month in range(0, 24, 2):
+            date = datetime.date(2024 + month // 12, month % 12 + 1, 1)
+            for customer, delay in zip(cls.customers, DELAYS, strict=True):
+                invoice = cls._invoice(customer, date, 1000.0 + 10 * month)
+                paid_on = invoice.invoice_date_due + datetime.timedelta(days=delay)
+                if paid_on <= BACKTEST_END:
+                    cls._pay(invoice, invoice.amount_total, paid_on)
+                    cls.paid.append((invoice, paid_on))
+        cls.manager = new_test_user(
+            cls.env,
+            login="ar_backtest_manager",
+            groups="base.group_system,account.group_account_invoice,"
+            "ar_analytics.group_ar_analytics_credit_manager",
+        )
+        cls.admin = new_test_user(
+            cls.env,
+            login="ar_backtest_admin",
+            groups="base.group_system,account.group_account_invoice",
+        )
+        cls.result = cls.env["ar.refresh"]._backtest(
+            cls.company, horizon_days=HORIZON, as_of=BACKTEST_END
+        )
+
+    def test_backtest_compares_the_score_with_its_ingredients(self):
+        result = self.result
+        lines = self.company.ar_backtest_predictor_ids
+        self.assertEqual(
+            lines.mapped("predictor"), ["score", "naive_wadl", "s1", "s2", "s3", "s4", "s5"]
+        )
+        by_name = {line.predictor: line for line in lines}
+        score, naive = by_name["score"], by_name["naive_wadl"]
+        self.assertEqual(score.customers, len(DELAYS))
+        self.assertEqual(self.company.ar_backtest_customers, len(DELAYS))
+        self.assertAlmostEqual(score.spearman, self.company.ar_backtest_spearman)
+        # every customer's days late then and since are its own delay: a perfect ranking
+        self.assertEqual(naive.customers, len(DELAYS))
+        self.assertAlmostEqual(naive.spearman, 1.0)
+        self.assertAlmostEqual(naive.score_spearman, score.spearman)
+        for line in lines:
+            with self.subTest(predictor=line.predictor):
+                row = result["predictors"].loc[line.predictor]
+                self.assertEqual(line.customers, row["customers"])
+                self.assertEqual(line.has_spearman, not math.isnan(row["spearman"]))
+                if line.has_spearman:  # stored with 3 decimals
+                    self.assertAlmostEqual(line.spearman, row["spearman"], places=3)
+        # a second run replaces the lines
+        self.env["ar.refresh"]._backtest(self.company, horizon_days=HORIZON, as_of=BACKTEST_END)
+        self.assertEqual(len(self.company.ar_backtest_predictor_ids), 7)
+
+    def test_backtest_of_the_expected_payment_dates(self):
+        then = BACKTEST_END - datetime.timedelta(days=HORIZON)
+        # open then (invoiced by then, paid after) and paid by the end
+        items = [
+            (invoice, paid_on)
+            for invoice, paid_on in self.paid
+            if invoice.invoice_date <= then < paid_on
+        ]
+        self.assertEqual(self.company.ar_backtest_items, len(items))
+        due_errors = [(paid_on - invoice.invoice_date_due).days for invoice, paid_on in items]
+        self.assertAlmostEqual(  # stored with 1 decimal
+            self.company.ar_backtest_due_mae, sum(due_errors) / len(due_errors), delta=0.05
+        )
+        # a constant delay is both each customer's median and mean: exact dates
+        self.assertEqual(self.company.ar_backtest_expected_mae, 0.0)
+        self.assertEqual(self.company.ar_backtest_late_mae, 0.0)
+
+    def test_suggested_weights_are_judged_on_the_backtest_period(self):
+        refresh = self.env["ar.refresh"]
+        result = refresh._suggest_weights(self.company, horizon_days=HORIZON, as_of=BACKTEST_END)
+        self.assertEqual(result["fit_customers"], len(DELAYS))
+        self.assertEqual(result["test_customers"], len(DELAYS))
+        company = self.company
+        self.assertEqual(company.ar_suggest_date, BACKTEST_END)
+        self.assertAlmostEqual(sum(company._ar_suggested_weights()), 1.0)
+        self.assertEqual(company._ar_suggested_weights(), result["weights"])
+        # judged like the backtest: the current weights on the same period and customers
+        self.assertAlmostEqual(company.ar_suggest_current_spearman, company.ar_backtest_spearman)
+        self.assertAlmostEqual(company.ar_suggest_spearman, result["test_spearman"], places=3)
+        # each stored with 3 decimals
+        self.assertAlmostEqual(
+            company.ar_suggest_gain,
+            company.ar_suggest_spearman - company.ar_suggest_current_spearman,
+            delta=0.0015,
+        )
+        self.assertGreaterEqual(result["fit_spearman"], result["fit_current"])
+
+    def _suggestion(self, weights=(0.0, 0.3, 0.7, 0.0, 0.0)):
+        self.company.write(
+            {
+                "ar_suggest_date": BACKTEST_END,
+                "ar_suggest_gain": 0.1,
+                **{
+                    f"ar_suggest_{name}": weight
+                    for name, weight in zip(WEIGHT_FIELDS, weights, strict=True)
+                },
+            }
+        )
+
+    def test_only_a_credit_manager_applies_the_suggestion(self):
+        self._suggestion()
+        settings = self.env["res.config.settings"].with_user(self.admin).create({})
+        with self.assertRaises(UserError):
+            settings.action_ar_apply_weights()
+        with self.assertRaises(AccessError):
+            settings.action_ar_suggest_weights()
+        self.assertEqual(self.company._ar_score_weights(), (0.40, 0.20, 0.15, 0.15, 0.10))
+        settings = self.env["res.config.settings"].with_user(self.manager).create({})
+        settings.action_ar_apply_weights()
+        self.assertEqual(self.company._ar_score_weights(), (0.0, 0.3, 0.7, 0.0, 0.0))
+        self.assertFalse(self.company.ar_suggest_date, "applied: no suggestion left")
+        with self.assertRaises(UserError):
+            settings.action_ar_apply_weights()
+
+    def test_applied_weights_change_the_scores_at_the_next_refresh(self):
+        self._refresh(BACKTEST_END)
+        before = {p: self._stat(p).credit_score for p in self.customers}
+        self._suggestion((0.0, 0.0, 1.0, 0.0, 0.0))
+        self.company.with_user(self.manager)._ar_apply_suggested_weights()
+        self._refresh(BACKTEST_END)
+        for partner in self.customers:
+            stat = self._stat(partner)
+            with self.subTest(customer=partner.name):
+                self.assertAlmostEqual(stat.credit_score, stat.score_age)
+        self.assertNotEqual(before, {p: self._stat(p).credit_score for p in self.customers})

@@ -7,6 +7,7 @@ from odoo import Command, fields
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
+from ..engine import forecast as engine_forecast
 from .common import ArCase
 
 D = datetime.date
@@ -188,8 +189,16 @@ class TestSignals(ArCase):
             [("company_id", "=", self.company.id), ("partner_id", "=", self.customer.id)]
         )
         self.assertEqual(summary.months, 19)
-        self.assertIn(summary.model, ("ses", "damped_holt"))
-        self.assertTrue(summary.alpha)
+        # the engine's choice on the stored months, the benchmarks competing
+        expected = engine_forecast.forecast_series(actual.mapped("collected"))
+        self.assertEqual(summary.model, expected.model)
+        self.assertEqual(summary.benchmark, expected.benchmark)
+        self.assertIn(summary.benchmark, ("naive", "seasonal_naive"))
+        self.assertAlmostEqual(summary.benchmark_mase, expected.benchmark_accuracy["mase"], 3)
+        self.assertAlmostEqual(summary.benchmark_gain, expected.gain, 4)
+        self.assertAlmostEqual(summary.mase, expected.accuracy["mase"], 3)
+        self.assertLessEqual(summary.mase, summary.benchmark_mase)
+        self.assertEqual(summary.alpha, expected.params.get("alpha", 0.0))
         self.assertGreater(summary.n_points, 0)
         self.assertAlmostEqual(summary.forecast_total, sum(forecast.mapped("forecast")), 2)
         self.assertGreater(summary.wadl_slope, 0)

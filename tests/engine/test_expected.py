@@ -192,3 +192,87 @@ def test_overdue_items_only_spread_over_longer_delays(ledger):
     ledger.item(100, "2024-05-01", "2024-06-20")
     cash = expected.expected_cash(*settled(ledger), AS_OF, freq="month")
     assert cash.periods.loc[1].tolist()[:3] == pytest.approx([80.0, 20.0, 0.0])
+
+
+# --- expected dates against naive dates (docs/metrics.md) --------------------------------
+
+LATER = "2024-12-31"
+
+
+def date_errors(ledger, then=AS_OF, later=LATER, **kwargs):
+    items, allocs = ledger.frames()
+    items_then, allocs_then = settled(ledger, then)
+    items_later = engine.settle(items, allocs, later)
+    return expected.payment_date_errors(items_then, allocs_then, then, items_later, **kwargs)
+
+
+def test_payment_date_vector(ledger):
+    """Paid 0, 10, 10, 20 and 60 days late (lower weighted median 10, WADL 20); X due 07-10
+    paid 07-25, Z due 07-20 paid 07-30, W still open: MAE 2.5 / 12.5 / 7.5 on 2 items."""
+    paid_history(ledger, [0, 10, 10, 20, 60])
+    x = ledger.item(300, "2024-06-10", "2024-07-10")
+    ledger.alloc(x, 300, "2024-07-25")
+    z = ledger.item(200, "2024-06-20", "2024-07-20")
+    ledger.alloc(z, 200, "2024-07-30")
+    ledger.item(100, "2024-06-15", "2024-07-15")
+    errors = date_errors(ledger)
+    assert errors.index.tolist() == [x, z]
+    assert errors["expected_date"].tolist() == [
+        pd.Timestamp("2024-07-20"),
+        pd.Timestamp("2024-07-30"),
+    ]
+    assert errors["mean_late_date"].tolist() == [
+        pd.Timestamp("2024-07-30"),
+        pd.Timestamp("2024-08-09"),
+    ]
+    assert errors["expected_error"].tolist() == [5.0, 0.0]
+    assert errors["due_error"].tolist() == [15.0, 10.0]
+    assert errors["mean_late_error"].tolist() == [5.0, 10.0]
+    assert expected.payment_date_mae(errors) == {
+        "items": 2,
+        "expected_mae": 2.5,
+        "due_mae": 12.5,
+        "mean_late_mae": 7.5,
+    }
+
+
+def test_only_items_open_then_and_paid_in_cash_since_count(ledger):
+    paid_history(ledger, [5] * 5)
+    closed_before = ledger.item(100, "2024-05-01", "2024-05-31")
+    ledger.alloc(closed_before, 100, "2024-06-10")
+    credited = ledger.item(100, "2024-06-01", "2024-07-01")
+    ledger.alloc(credited, 100, "2024-07-05", kind="credit_note")
+    partly = ledger.item(100, "2024-06-01", "2024-07-01")
+    ledger.alloc(partly, 60, "2024-07-10")
+    booked_later = ledger.item(100, "2024-07-05", "2024-08-04")
+    ledger.alloc(booked_later, 100, "2024-08-04")
+    two_payments = ledger.item(100, "2024-06-01", "2024-07-01")
+    ledger.alloc(two_payments, 40, "2024-06-20")
+    ledger.alloc(two_payments, 60, "2024-07-12")
+    errors = date_errors(ledger)
+    assert errors.index.tolist() == [two_payments]
+    assert errors.loc[two_payments, "actual"] == pd.Timestamp("2024-07-12"), "the last cash"
+    assert expected.payment_date_mae(errors.iloc[:0]) == {
+        "items": 0,
+        "expected_mae": pytest.approx(float("nan"), nan_ok=True),
+        "due_mae": pytest.approx(float("nan"), nan_ok=True),
+        "mean_late_mae": pytest.approx(float("nan"), nan_ok=True),
+    }
+
+
+def test_mean_days_late_is_the_customers_own_and_weighted(ledger):
+    """Customer 1: 100 paid 0 late and 300 paid 11 late, WADL 8.25, rounded to 8 days;
+    customer 2 without any history: the due date (and the company pool for the expected
+    date)."""
+    paid_history(ledger, [0, 11, 11, 11], amounts=[100, 100, 100, 100])
+    paid_history(ledger, [30, 30, 30, 30, 30], partner=3)
+    one = ledger.item(100, "2024-06-20", "2024-07-20")
+    ledger.alloc(one, 100, "2024-08-01")
+    two = ledger.item(100, "2024-06-20", "2024-07-20", partner=2)
+    ledger.alloc(two, 100, "2024-08-01")
+    errors = date_errors(ledger)
+    assert errors.loc[one, "mean_late_date"] == pd.Timestamp("2024-07-28")
+    assert errors.loc[two, "mean_late_date"] == pd.Timestamp("2024-07-20")
+    # nobody with 5 observations of their own: the company pool, 9 delays, median 30
+    assert errors.loc[[one, two], "expected_date"].tolist() == [pd.Timestamp("2024-08-19")] * 2
+    assert errors.loc[[one, two], "due_error"].tolist() == [12.0, 12.0]

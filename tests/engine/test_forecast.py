@@ -1,5 +1,6 @@
 """Forecast of the monthly cash series (metrics.md section 6): SES, damped Holt,
-additive Holt-Winters, grid search, accuracy, rolling-origin backtest, model choice."""
+additive Holt-Winters, the naive and seasonal naive benchmarks, grid search, accuracy,
+rolling-origin backtest, model choice."""
 
 import math
 
@@ -178,30 +179,108 @@ def test_forecasts_are_clipped_at_zero():
 
 
 def test_backtest_refits_on_an_expanding_window():
-    """SES only (T = 6): origins 1..5, horizons 1..3, each fitted on the first t values."""
+    """Naive and SES (T = 6): origins 1..5, horizons 1..3, each fitted on the first t
+    values."""
     y = np.array([10.0, 14.0, 9.0, 13.0, 15.0, 11.0])
     errors = []
     for origin in range(1, len(y)):
         predicted = forecast.fit_model(y[:origin], "ses", h=3).forecast
         errors += [y[origin + step] - predicted[step] for step in range(3) if origin + step < 6]
     scores = forecast.backtest_forecasts(y)
-    assert list(scores) == ["ses"]
+    assert list(scores) == ["naive", "ses"]
     assert scores["ses"]["n_points"][0] == len(errors) == 12
     assert scores["ses"]["mae"][0] == pytest.approx(np.mean(np.abs(errors)))
 
 
+def test_naive_backtest_vector():
+    """docs/metrics.md "Forecast benchmarks": MAE 2.9167 over 12 points, MASE 0.7118 over
+    the 9 points whose origin has a scale (origin 1's window is one value)."""
+    scores = forecast.backtest_forecasts([10, 14, 9, 13, 15, 11])["naive"]
+    assert scores["n_points"][0] == 12
+    assert scores["mae"][0] == pytest.approx(35 / 12)
+    scaled = [5 / 4, 1 / 4, 1 / 4, 4 / 4.5, 6 / 4.5, 2 / 4.5, 6 / 13, 6 / 13, 4 / 3.75]
+    assert scores["mase"][0] == pytest.approx(np.mean(scaled))
+    assert round(scores["mase"][0], 4) == 0.7118
+
+
+def test_naive_and_seasonal_naive_forecasts():
+    y = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
+    assert forecast.naive(y, h=3).forecast.tolist() == [6.0, 6.0, 6.0]
+    assert forecast.naive(y, h=1).sse == 5.0, "one-step errors 0, 1, 1, 1, 1, 1"
+    seasonal_fit = forecast.seasonal_naive(y, m=4, h=6)
+    assert seasonal_fit.forecast.tolist() == [3.0, 4.0, 5.0, 6.0, 3.0, 4.0]
+    assert seasonal_fit.sse == 2 * 4.0**2, "the first season forecasts itself"
+    assert seasonal_fit.params == {}
+    with pytest.raises(ValueError, match="at least 12"):
+        forecast.seasonal_naive(list(range(11)))
+    assert forecast.min_length("naive") == 1
+    assert forecast.min_length("seasonal_naive") == 12
+
+
 def test_backtest_scores_every_candidate_on_the_same_points():
-    """T = 30: SES, damped Holt (10 + 3) and Holt-Winters (24 + 3) compete from origin 24."""
+    """T = 30: the benchmarks, SES, damped Holt (10 + 3) and Holt-Winters (24 + 3) compete
+    from origin 24."""
     scores = forecast.backtest_forecasts(seasonal(30))
-    assert list(scores) == ["ses", "damped_holt", "holt_winters"]
+    assert list(scores) == ["naive", "seasonal_naive", "ses", "damped_holt", "holt_winters"]
     assert {int(score["n_points"][0]) for score in scores.values()} == {6 * 3 - 3}
 
 
+def test_seasonal_naive_competes_from_one_season_and_three_origins():
+    assert "seasonal_naive" not in forecast.backtest_forecasts(np.arange(14.0))
+    scores = forecast.backtest_forecasts(np.arange(15.0))
+    assert list(scores) == ["naive", "seasonal_naive", "ses", "damped_holt"]
+    assert {int(score["n_points"][0]) for score in scores.values()} == {3 * 3 - 3}
+
+
 @pytest.mark.parametrize("length", [2, 5, 9, 12])
-def test_short_series_pick_ses(length):
+def test_short_trend_picks_naive_over_ses(length):
+    """Only naive and SES compete before 13 months; on a steady rise SES lags behind the
+    last value, so the naive forecast wins."""
     result = forecast.forecast_series(10 + 3 * np.arange(length), h=2)
-    assert result.model == "ses"
-    assert set(result.params) == {"alpha"}
+    assert result.model == "naive"
+    assert result.params == {}
+    assert result.forecast.tolist() == [10 + 3 * (length - 1)] * 2
+    assert result.benchmark == "naive"
+    assert result.gain == 0.0 if length > 2 else math.isnan(result.accuracy["mase"])
+
+
+def test_random_walk_picks_naive():
+    """A random walk with jumps (increments 0 most months): the last value is the best
+    forecast, every smoothing model lags or overshoots after a jump."""
+    rng = np.random.default_rng(21)
+    steps = np.where(rng.random(36) < 0.3, rng.normal(0, 200, 36), 0.0)
+    y = 1000 + np.cumsum(steps)
+    result = forecast.forecast_series(y)
+    assert result.model == "naive"
+    assert result.benchmark == "naive"
+    assert result.gain == 0.0
+    assert result.forecast.tolist() == [y[-1]] * forecast.FORECAST_MONTHS
+    scores = forecast.backtest_forecasts(y)
+    assert all(scores["naive"]["mase"][0] < scores[m]["mase"][0] for m in forecast.SMOOTHING)
+    # not one lucky walk: naive wins most of forty
+    walks = []
+    for seed in range(40):
+        rng = np.random.default_rng(seed)
+        walks.append(1000 + np.cumsum(np.where(rng.random(36) < 0.3, rng.normal(0, 200, 36), 0)))
+    models = forecast.forecast_frame(pd.DataFrame(walks), h=1)["model"]
+    assert (models == "naive").mean() > 0.75
+
+
+def test_the_choice_is_never_worse_than_the_benchmarks():
+    """On random walks, whatever wins has a backtest MASE at most the best benchmark's,
+    and the gain is positive exactly when a smoothing model wins."""
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame(1000 + np.cumsum(rng.normal(0, 50, (60, 30)), axis=1))
+    out = forecast.forecast_frame(frame, h=3)
+    assert set(out["benchmark"]) <= set(forecast.BENCHMARKS)
+    assert (out["mase"] <= out["benchmark_mase"]).all()
+    smoothing = out["model"].isin(forecast.SMOOTHING)
+    assert smoothing.any() and (~smoothing).any()
+    assert (out.loc[smoothing, "benchmark_gain"] > 0).all()
+    assert (out.loc[~smoothing, "benchmark_gain"] == 0).all()
+    np.testing.assert_allclose(
+        out["benchmark_gain"], 1 - out["mase"] / out["benchmark_mase"], atol=1e-12
+    )
 
 
 def test_trend_picks_damped_holt():
@@ -209,6 +288,11 @@ def test_trend_picks_damped_holt():
     assert result.model == "damped_holt"
     assert set(result.params) == {"alpha", "beta", "phi"}
     assert result.forecast[0] > 60
+    assert result.benchmark == "naive", "the seasonal naive lags a whole year"
+    assert result.accuracy["mase"] < result.benchmark_accuracy["mase"]
+    assert result.gain == pytest.approx(
+        1 - result.accuracy["mase"] / result.benchmark_accuracy["mase"]
+    )
 
 
 def test_seasonality_picks_holt_winters_only_from_24_months():
@@ -216,7 +300,18 @@ def test_seasonality_picks_holt_winters_only_from_24_months():
     assert result.model == "holt_winters"
     assert set(result.params) == {"alpha", "beta", "gamma"}
     assert result.accuracy["mase"] < 1
+    assert result.gain > 0.5, "far better than both benchmarks"
     assert forecast.forecast_series(seasonal(26)).model != "holt_winters"
+
+
+def test_pure_season_picks_a_seasonal_method_over_naive():
+    """A season without trend nor noise: the seasonal naive forecast is exact, and no
+    smoothing model beats an exact forecast (a tie goes to the benchmark)."""
+    result = forecast.forecast_series(seasonal(36))
+    assert result.model == "seasonal_naive"
+    assert result.benchmark == "seasonal_naive"
+    assert result.accuracy["mae"] == pytest.approx(0.0, abs=1e-9)
+    np.testing.assert_allclose(result.forecast, seasonal(42)[36:])
 
 
 def test_result_exposes_model_params_and_accuracy():
@@ -231,6 +326,8 @@ def test_result_exposes_model_params_and_accuracy():
 def test_empty_series_has_no_model_and_no_forecast():
     result = forecast.forecast_series([], h=3)
     assert result.model is None
+    assert result.benchmark is None
+    assert math.isnan(result.gain)
     assert result.params == {}
     assert np.isnan(result.forecast).all() and len(result.forecast) == 3
     assert result.accuracy["n_points"] == 0
@@ -238,11 +335,14 @@ def test_empty_series_has_no_model_and_no_forecast():
 
 
 def test_single_month_repeats_it_without_accuracy():
+    """No backtest point: nothing beat the benchmark, the naive forecast is kept."""
     result = forecast.forecast_series([42.0], h=2)
-    assert result.model == "ses"
+    assert result.model == "naive"
     assert result.forecast.tolist() == [42.0, 42.0]
     assert result.accuracy["n_points"] == 0
     assert math.isnan(result.accuracy["mase"])
+    assert result.benchmark == "naive"
+    assert math.isnan(result.gain)
 
 
 def test_zero_months_are_skipped_by_mape_in_the_backtest():
