@@ -3,6 +3,7 @@
 
     python3 manage.py demo [--db NAME] [--recreate] [--size demo|test] [--no-serve]
     python3 manage.py test [--db NAME] [--keep-db] [--no-lint] [-- PYTEST ARGS]
+    python3 manage.py peers [--suite NAME ...]
 
 Both expect Odoo 19 importable by this python3 (``python3 -c "import odoo"``) and a local
 PostgreSQL (started here when it is installed but stopped).
@@ -468,7 +469,17 @@ def test(args):
     return subprocess.run(command, cwd=ROOT, check=False).returncode
 
 
+# -- peers -------------------------------------------------------------------------------------
+def peers(args):
+    """Odoo's and OCA's tests with ar_analytics installed and without (devtools/peers.py)."""
+    from devtools import peers as suites
+
+    return suites.run(args, sys.modules[__name__])
+
+
 def main(argv=None):
+    from devtools.peers import SUITES
+
     parser = argparse.ArgumentParser(prog="manage.py", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     p_demo = sub.add_parser("demo", help="demo database with a realistic receivables book")
@@ -482,9 +493,13 @@ def main(argv=None):
     p_test.add_argument("--keep-db", action="store_true", help="reuse an installed test db")
     p_test.add_argument("--no-lint", action="store_true")
     p_test.add_argument("pytest", nargs="*", help="extra pytest arguments (after --)")
+    p_peers = sub.add_parser("peers", help="Odoo's and OCA's tests with ar_analytics and without")
+    p_peers.add_argument(
+        "--suite", action="append", choices=[suite.name for suite in SUITES], help="repeatable"
+    )
     args = parser.parse_args(argv)
     try:
-        return demo(args) if args.command == "demo" else test(args)
+        return {"demo": demo, "test": test, "peers": peers}[args.command](args)
     except Missing as exc:
         say(f"error: {exc}")
         return 2

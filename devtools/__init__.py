@@ -1,0 +1,1 @@
+"""Developer tools of manage.py that live in their own modules."""
