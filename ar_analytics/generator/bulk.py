@@ -5,9 +5,13 @@ the accounting documents are computed here, in Python, a chunk of invoices at a 
 written with one ``INSERT ... SELECT FROM unnest(...)`` per table and chunk: customer invoices
 (product, tax and one receivable line per installment of the payment term, due dates from
 Odoo's own payment term lines), credit notes reconciled with their invoice, full reversals,
-payments (``account.payment`` and their journal entries, matched at once in the bank journal or
-pending in the cheques journal for the last days of the book), write-offs, advances never
-matched, and the reconciliations between them (partials, full reconciles, matching numbers).
+payments (``account.payment`` and their journal entries as the Register payment wizard books
+them: on the bank journal as Odoo creates it, the liquidity line on the outstanding receipts
+account, never matched with the bank and paid all the same in Community; on the journal that
+books receipts straight to the bank account for the customers the plan pays that way; one
+payment for a grouped customer's invoices of a day), write-offs, advances never matched, and
+the reconciliations between them (partials, full reconciles, matching numbers, the invoices'
+links to their payments).
 Everything Odoo stores about them is written with the values its own computations give:
 balanced entries, residuals and reconciled flags of the lines, residual, totals and payment
 state of the moves, sequence names unique per journal (``ar_analytics/tests/test_bulk.py``
@@ -15,21 +19,23 @@ recomputes them through the ORM and compares, and checks that the refresh gives 
 figures as on the ORM-built book).
 
 Deliberate differences from the ORM path: cancelled invoices are not written (they leave no
-posted line), and a payment of a foreign-currency invoice is booked at the invoice's rate, so
-no exchange difference entries are made.
+posted line), a payment of a foreign-currency invoice is booked at the invoice's rate, so no
+exchange difference entries are made, and the customers the plan pays by bank statement lines
+get payments of the default bank journal instead (cash on the same dates).
 
 Setup (companies, partners, products, journals, currency rates) reuses ``BookBuilder``.
 """
 
 import collections
 import datetime
+import itertools
 import logging
 import time
+import typing
 
 from odoo.tools import SQL
 
 from .book import BookBuilder
-from .plan import PENDING_DAYS
 
 _logger = logging.getLogger(__name__)
 
@@ -40,6 +46,17 @@ INSERT_ROWS = 50000  # rows per INSERT statement
 def _half_up(value):
     """Round a number of cents half away from zero, like Odoo's float_round."""
     return int(value + 0.5) if value >= 0 else -int(-value + 0.5)
+
+
+class _Event(typing.NamedTuple):
+    """A payment or write-off of ``amount`` cents (in the item's currency) on an item."""
+
+    date: datetime.date
+    kind: str  # 'payment' or 'write_off'
+    item: int  # line index
+    amount: int
+    inv: typing.Any  # plan.Invoice
+    partner: int
 
 
 class _Line(dict):
@@ -105,7 +122,7 @@ class BulkBookBuilder(BookBuilder):
     def _setup(self, key, products):
         env = self._company_env(key)
         company = self.companies[key]
-        bank, cheques, misc = self._journals(key)
+        bank, direct, misc = self._journals(key)
         sale = env["account.journal"].search(
             [("type", "=", "sale"), ("company_id", "=", company.id)], limit=1
         )
@@ -119,8 +136,6 @@ class BulkBookBuilder(BookBuilder):
             [("account_type", "=", "expense"), ("company_ids", "in", company.ids)], limit=1
         )
         foreign = self._other_currency(company.currency_id)
-        chq_method = cheques.inbound_payment_method_line_ids[:1]
-        bank_method = bank.inbound_payment_method_line_ids[:1]
         rates = self.env["res.currency.rate"].search(
             [("currency_id", "=", foreign.id), ("company_id", "=", company.id)], order="name"
         )
@@ -130,18 +145,13 @@ class BulkBookBuilder(BookBuilder):
             "foreign": foreign.id,
             "rates": [(r.name, r.rate) for r in rates],
             "sale": sale,
-            "bank": bank,
-            "cheques": cheques,
             "misc": misc,
-            "bank_method": bank_method,
-            "chq_method": chq_method,
-            "bank_account": bank_method.payment_account_id.id or bank.default_account_id.id,
-            "chq_account": (
-                chq_method.payment_account_id
-                or env["account.payment"]
-                .new({"company_id": company.id})
-                ._get_outstanding_account("inbound")
-            ).id,
+            # bank statement lines are written as payments of the default bank journal
+            "ways": {
+                "wizard": self._way(env, bank),
+                "statement": self._way(env, bank),
+                "bank_direct": self._way(env, direct),
+            },
             "receivable": partner.property_account_receivable_id.id,
             "income": income["income"].id,
             "expense": expense.id,
@@ -157,6 +167,22 @@ class BulkBookBuilder(BookBuilder):
         }
         self.sequences = collections.defaultdict(int)
         self._sequence_starts(company)
+
+    def _way(self, env, journal):
+        """What the Register payment wizard writes on a payment of ``journal``: its method,
+        the account of its liquidity line (the outstanding receipts account as Odoo sets the
+        journal up, else the bank account) and whether Odoo counts it matched with the bank
+        (only on the bank account)."""
+        method = journal.inbound_payment_method_line_ids[:1]
+        account = method.payment_account_id or env["account.payment"].new(
+            {"company_id": journal.company_id.id}
+        )._get_outstanding_account("inbound")
+        return {
+            "journal": journal,
+            "method": method,
+            "account": account.id,
+            "matched": account == journal.default_account_id,
+        }
 
     def _sequence_starts(self, company):
         """Continue each journal's numbering after the entries already there."""
@@ -350,11 +376,11 @@ class BulkBookBuilder(BookBuilder):
             if amount > 0:
                 ch.reconcile(item, credit, amount)
 
-    def _payment(self, ch, partner, currency, when, amount_cur, amount, memo, pending):
-        """An inbound payment and its entry; returns its receivable (credit) line."""
-        ctx = self.ctx
-        journal = ctx["cheques"] if pending else ctx["bank"]
-        method = ctx["chq_method"] if pending else ctx["bank_method"]
+    def _payment(self, ch, way, partner, currency, when, amount_cur, amount, memo):
+        """An inbound payment and its entry as the wizard books it on the ``way``'s journal;
+        returns its receivable (credit) line."""
+        way = self.ctx["ways"][way]
+        journal, method = way["journal"], way["method"]
         ch.payments.append(
             {
                 "journal_id": journal.id,
@@ -366,22 +392,31 @@ class BulkBookBuilder(BookBuilder):
                 "amount": amount_cur,
                 "amount_company": amount,
                 "memo": memo,
-                "state": "in_process" if pending else "paid",
-                "is_matched": not pending,
-                "outstanding_account_id": ctx["chq_account"] if pending else ctx["bank_account"],
+                "is_matched": way["matched"],
+                "outstanding_account_id": way["account"],
+                "invoices": set(),
             }
         )
         payment = len(ch.payments) - 1
         move = self._move(
-            ch, journal, f"P{journal.code}", "entry", when, partner, currency, payment=payment
+            ch,
+            journal,
+            f"P{journal.code}",
+            "entry",
+            when,
+            partner,
+            currency,
+            payment=payment,
+            ref=memo,
         )
         ch.payments[payment]["move"] = move
+        label = f"{method.name}: {memo}"
         ch.line(
             move,
             reconcilable=True,
             display_type="product",
-            account_id=ch.payments[payment]["outstanding_account_id"],
-            name=memo,
+            account_id=way["account"],
+            name=label,
             date_maturity=when,
             balance=amount,
             amount_currency=amount_cur,
@@ -390,47 +425,86 @@ class BulkBookBuilder(BookBuilder):
             move,
             reconcilable=True,
             display_type="product",
-            account_id=ctx["receivable"],
-            name=memo,
+            account_id=self.ctx["receivable"],
+            name=label,
             date_maturity=when,
             balance=-amount,
             amount_currency=-amount_cur,
         )
 
-    def _write_off(self, ch, partner, currency, when, item, amount_cur):
+    @staticmethod
+    def _open_items(ch, move):
+        """The move's open installments, in the order Odoo's reconciliation settles them."""
+        items = [
+            i
+            for i in ch.moves[move]["lines"]
+            if ch.lines[i]["display_type"] == "payment_term" and ch.lines[i]["res_cur"]
+        ]
+        return sorted(
+            items, key=lambda i: (ch.lines[i]["date_maturity"], ch.lines[i]["amount_currency"], i)
+        )
+
+    def _proposed(self, ch, move, day):
+        """The amount the Register payment wizard proposes (``book._proposed``)."""
+        items = self._open_items(ch, move)
+        overdue = [i for i in items if ch.lines[i]["date_maturity"] < day]
+        return sum(ch.lines[i]["res_cur"] for i in overdue or items[:1])
+
+    def _takes(self, ch, items, amount_cur):
+        """``amount_cur`` spread over ``items`` in order: [(item, cents in currency, company
+        cents)], the company amount at each item's own rate (what ``_Chunk.reconcile``
+        books)."""
+        takes = []
+        for item in items:
+            if amount_cur <= 0:
+                break
+            line = ch.lines[item]
+            take = min(line["res_cur"], amount_cur)
+            amount = (
+                line["res"]
+                if take == line["res_cur"]
+                else _half_up(line["res"] * take / line["res_cur"])
+            )
+            takes.append((item, take, amount))
+            amount_cur -= take
+        return takes
+
+    def _write_off(self, ch, event):
         ctx = self.ctx
-        line = ch.lines[item]
-        amount = _half_up(line["res"] * amount_cur / line["res_cur"])
-        if amount_cur == line["res_cur"]:
-            amount = line["res"]
-        move = self._move(ch, ctx["misc"], ctx["misc"].code, "entry", when, partner, currency)
+        move = ch.lines[event.item]["move"]
+        currency = ch.moves[move]["currency_id"]
+        takes = self._takes(ch, self._open_items(ch, move), event.amount)
+        amount_cur = sum(take for _i, take, _a in takes)
+        amount = sum(a for _i, _t, a in takes)
+        entry = self._move(
+            ch, ctx["misc"], ctx["misc"].code, "entry", event.date, event.partner, currency
+        )
         credit = ch.line(
-            move,
+            entry,
             reconcilable=True,
             display_type="product",
             account_id=ctx["receivable"],
             name="Write-off",
-            date_maturity=when,
+            date_maturity=event.date,
             balance=-amount,
             amount_currency=-amount_cur,
         )
         ch.line(
-            move,
+            entry,
             display_type="product",
             account_id=ctx["expense"],
             name="Write-off",
-            date_maturity=when,
+            date_maturity=event.date,
             balance=amount,
             amount_currency=amount_cur,
             no_partner=True,
         )
-        ch.reconcile(item, credit, amount_cur)
+        for item, take, _amount in takes:
+            ch.reconcile(item, credit, take)
 
-    def _settle(self, ch, inv, partner, items):
-        """Payments and write-offs of the invoice's open installments (``book._settlements``)."""
-        end = self.plan.end
-        pending_from = end - datetime.timedelta(days=PENDING_DAYS)
-        currency = ch.moves[ch.lines[items[0]]["move"]]["currency_id"]
+    def _events(self, ch, inv, partner, items):
+        """The payments and write-offs the plan gives the invoice's open installments
+        (``book._settlements``)."""
         events = []
         open_items = [i for i in items if ch.lines[i]["res_cur"] or ch.lines[i]["res"]]
         for n, item in enumerate(
@@ -445,36 +519,78 @@ class BulkBookBuilder(BookBuilder):
             if inv.partial:
                 share, rest_delay, write_off = inv.partial
                 first = _half_up(residual * share)
-                events.append((paid_on, "payment", item, first))
+                events.append(_Event(paid_on, "payment", item, first, inv, partner))
                 if rest_delay is not None:
                     rest_on = due + datetime.timedelta(days=rest_delay)
-                    events.append((rest_on, "write_off" if write_off else "payment", item, None))
+                    kind = "write_off" if write_off else "payment"
+                    events.append(_Event(rest_on, kind, item, residual - first, inv, partner))
             else:
-                events.append((paid_on, "payment", item, residual))
-        for when, kind, item, amount_cur in sorted(events, key=lambda e: (e[0], e[2])):
-            if when > end:
-                continue
-            line = ch.lines[item]
-            amount_cur = line["res_cur"] if amount_cur is None else amount_cur
-            if amount_cur <= 0:
-                continue
-            if kind == "write_off":
-                self._write_off(ch, partner, currency, when, item, amount_cur)
-                continue
-            amount = (
-                line["res"]
-                if amount_cur == line["res_cur"]
-                else _half_up(line["res"] * amount_cur / line["res_cur"])
-            )
-            memo = ch.moves[line["move"]]["name"]
-            credit = self._payment(
-                ch, partner, currency, when, amount_cur, amount, memo, when > pending_from
-            )
-            ch.reconcile(item, credit, amount_cur)
+                events.append(_Event(paid_on, "payment", item, residual, inv, partner))
+        return events
+
+    def _settle(self, ch, events):
+        """The chunk's payments and write-offs day by day, as ``book._payments`` registers
+        them: an amount is capped at what its invoice still owes and settles the earliest
+        installment first; a grouped customer's invoices paid with the amount the wizard
+        proposes share one payment."""
+        events = sorted(
+            (e for e in events if e.date <= self.plan.end), key=lambda e: (e.date, e.item)
+        )
+        for when, day in itertools.groupby(events, key=lambda e: e.date):
+            kept = []
+            for event in day:
+                move = ch.lines[event.item]["move"]
+                owed = sum(ch.lines[i]["res_cur"] for i in self._open_items(ch, move))
+                if min(event.amount, owed) > 0:
+                    kept.append(event._replace(amount=min(event.amount, owed)))
+            groups = collections.defaultdict(list)
+            whole = set()
+            for n, event in enumerate(e for e in kept if e.kind == "payment"):
+                customer = self.plan.customer(event.inv.customer)
+                move = ch.lines[event.item]["move"]
+                key = n
+                if (
+                    customer.settlement != "statement"
+                    and move not in whole
+                    and event.amount == self._proposed(ch, move, when)
+                ):
+                    whole.add(move)
+                    if customer.grouped:
+                        key = (event.partner, ch.moves[move]["currency_id"])
+                groups[key].append(event)
+            for group in groups.values():
+                self._pay(ch, when, group)
+            for event in kept:
+                if event.kind == "write_off":
+                    self._write_off(ch, event)
+
+    def _pay(self, ch, when, events):
+        """One payment of the events' amounts, reconciled with their invoices."""
+        moves = list(dict.fromkeys(ch.lines[e.item]["move"] for e in events))
+        items = sorted(
+            (i for m in moves for i in self._open_items(ch, m)),
+            key=lambda i: (ch.lines[i]["date_maturity"], ch.lines[i]["amount_currency"], i),
+        )
+        takes = self._takes(ch, items, sum(e.amount for e in events))
+        first = events[0]
+        credit = self._payment(
+            ch,
+            self.plan.customer(first.inv.customer).settlement,
+            first.partner,
+            ch.moves[moves[0]]["currency_id"],
+            when,
+            sum(take for _i, take, _a in takes),
+            sum(a for _i, _t, a in takes),
+            " ".join(sorted(ch.moves[m]["name"] for m in moves)),
+        )
+        ch.payments[-1]["invoices"].update(moves)
+        for item, take, _amount in takes:
+            ch.reconcile(item, credit, take)
 
     def _chunk(self, key, invoices, advances=()):
         ch = _Chunk()
         end = self.plan.end
+        events = []
         for inv in invoices:
             if inv.cancel:
                 continue
@@ -490,18 +606,19 @@ class BulkBookBuilder(BookBuilder):
                 continue
             if inv.reverse:
                 continue
-            self._settle(ch, inv, partner, items)
+            events += self._events(ch, inv, partner, items)
+        self._settle(ch, events)
         for customer in advances:
             amount = _half_up(customer.unapplied_advance * 100)
             self._payment(
                 ch,
+                "wizard",
                 self.partners[customer.key].id,
                 self.ctx["currency"],
                 end - datetime.timedelta(days=20),
                 amount,
                 amount,
                 "Advance on account",
-                False,
             )
         return ch
 
@@ -565,18 +682,22 @@ class BulkBookBuilder(BookBuilder):
                     line["full_reconcile_id"] = full_id
                     line["matching_number"] = number
         # paid by payments / by credit notes, for the invoices' payment state
-        payment_paid = collections.defaultdict(lambda: [False, True, set()])
+        payment_paid = collections.defaultdict(lambda: [False, set()])
         for p in ch.partials:
             for side, other in (("debit", "credit"), ("credit", "debit")):
                 move = ch.lines[p[side]]["move"]
                 cp_move = ch.moves[ch.lines[p[other]]["move"]]
                 state = payment_paid[move]
-                state[2].add(cp_move["move_type"])
-                if "payment" in cp_move:
-                    state[0] = True
-                    state[1] = state[1] and ch.payments[cp_move["payment"]]["is_matched"]
+                state[1].add(cp_move["move_type"])
+                state[0] = state[0] or "payment" in cp_move
         for index, move in enumerate(ch.moves):
             self._move_totals(ch, index, move, payment_paid.get(index))
+        # Odoo's payment state: paid once matched with the bank or once every invoice it
+        # settles is paid (Community); in process otherwise (a part payment, an advance)
+        for payment in ch.payments:
+            invoices = [ch.moves[m]["payment_state"] for m in payment["invoices"]]
+            paid = payment["is_matched"] or (invoices and set(invoices) == {"paid"})
+            payment["state"] = "paid" if paid else "in_process"
         self.base = {"move": move0, "line": line0, "partial": part0, "payment": pay0}
         self.full_ids = list(range(full0, full0 + full_count))
 
@@ -611,10 +732,9 @@ class BulkBookBuilder(BookBuilder):
         residual_cur = sum(line["res_cur"] for line in terms)
         state = "not_paid"
         if residual_cur == 0:
-            has_payment, all_matched, counterparts = paid or (False, True, set())
+            # Community: paid as soon as settled, whether the bank matched the payments or not
+            has_payment, counterparts = paid or (False, set())
             state = "paid"
-            # community: paid by payments not yet matched with the bank is 'paid' too
-            del all_matched
             reverse = {"out_refund"} if sign == -1 else {"entry"}
             if not has_payment and counterparts in (reverse, reverse | {"entry"}):
                 state = "reversed"
@@ -825,6 +945,17 @@ class BulkBookBuilder(BookBuilder):
                 "matching_number": col(lines, "matching_number", "varchar"),
             },
         )
+        links = [(m, n) for n, p in enumerate(payments) for m in sorted(p["invoices"])]
+        if links:
+            # the invoices' matched payments, which the wizard links when it reconciles
+            self.env.execute_query(
+                SQL(
+                    "INSERT INTO account_move__account_payment (invoice_id, payment_id) "
+                    "SELECT * FROM unnest(%s::int4[], %s::int4[])",
+                    [base["move"] + m for m, _n in links],
+                    [base["payment"] + n for _m, n in links],
+                )
+            )
         if ch.taxed:
             self.env.execute_query(
                 SQL(

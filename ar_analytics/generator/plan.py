@@ -92,9 +92,16 @@ NAME_PARTS = (
 )
 # Stoppers pay promptly until this many days before the end of the book, then never again.
 STOP_PAYING_DAYS = 150
-# Payments dated this close to the end of the book go through a journal that is not yet matched
-# with the bank (Odoo 19 'in process'): they are not collections yet.
-PENDING_DAYS = 14
+# How a customer's payments reach the books, chosen by the last digit of its number so that
+# every book of ten customers or more has each: most through the Register payment wizard on the
+# bank journal as Odoo creates it (receipts on the outstanding receipts account); some through a
+# second bank journal that books receipts straight to the bank account; some as bank statement
+# lines matched with the invoices.
+SETTLEMENTS = ("wizard", "bank_direct", "statement")
+SETTLEMENT_BY_DIGIT = {4: "bank_direct", 8: "statement"}
+# Customers invoiced several times on one day (one invoice per delivery) and paying those
+# invoices with one payment (the wizard's grouped payment).
+GROUPED_DIGITS = (1, 6)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -157,6 +164,8 @@ class Customer:
     scale: float  # mean invoice amount before tax
     second_behaviour: str | None = None  # behaviour with the second company, for 'both'
     unapplied_advance: float = 0.0  # a payment on account never matched with an invoice
+    settlement: str = "wizard"  # one of SETTLEMENTS
+    grouped: bool = False  # one payment for the invoices of a day
 
 
 @dataclasses.dataclass
@@ -267,7 +276,28 @@ def _draw_customers(rng, spec):
     # two prompt payers pay an advance that is never matched with an invoice (unapplied credit)
     for c in [c for c in customers if c.behaviour == "prompt" and c.company == "main"][1:3]:
         c.unapplied_advance = float(np.round(c.scale * 0.5, 2))
+    for number, c in enumerate(customers, start=1):
+        c.settlement = SETTLEMENT_BY_DIGIT.get(number % 10, "wizard")
+        if c.settlement == "statement" and c.foreign:
+            # a statement line is in the bank's currency: foreign invoices go through the wizard
+            c.settlement = "wizard"
+        c.grouped = c.settlement == "wizard" and number % 10 in GROUPED_DIGITS
     return customers
+
+
+def _group_deliveries(invoices, customers):
+    """A grouped customer's plain invoices of a month get the date and payment delays of the
+    month's first one: deliveries invoiced on one day and paid together. Draws nothing, so
+    the rest of the book is the same as without grouping."""
+    grouped = {c.key for c in customers if c.grouped}
+    first = {}
+    for inv in invoices:
+        if inv.customer not in grouped or inv.partial or inv.refund_share:
+            continue
+        if inv.reverse or inv.cancel:
+            continue
+        lead = first.setdefault((inv.customer, inv.company, inv.date.year, inv.date.month), inv)
+        inv.date, inv.delays = lead.date, lead.delays
 
 
 def _draw_invoice(rng, customer, company, behaviour, day, number, start, end):
@@ -342,4 +372,6 @@ def make_plan(size="test", seed=42, end=None):
         first = next((i for i in invoices if i.partial and i.partial[1] is not None), None)
         if first:
             first.partial = (first.partial[0], first.partial[1], True)
+    _group_deliveries(invoices, customers)
+    invoices.sort(key=lambda i: (i.date, i.key))
     return Plan(seed=seed, size=size, start=start, end=end, customers=customers, invoices=invoices)

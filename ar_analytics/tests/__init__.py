@@ -12,3 +12,4 @@ from . import test_score
 from . import test_security
 from . import test_signals
 from . import test_views
+from . import test_wizard_book

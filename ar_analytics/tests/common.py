@@ -13,16 +13,20 @@ BOOK_END = datetime.date(2026, 6, 30)
 
 
 class ArCase(AccountTestInvoicingCommon):
-    """Invoices, credit notes and payments built the way a user makes them."""
+    """Invoices, credit notes and payments built the way a user makes them, on Odoo's default
+    configuration: the bank journal books receipts on the outstanding receipts account.
+
+    ``receipts_straight_to_bank = True`` on a subclass sets the bank journal up the other way
+    some companies choose, receipts booked straight to the bank account."""
+
+    receipts_straight_to_bank = False
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.bank = cls.company_data["default_journal_bank"]
-        # receipts booked straight to the bank account: matched at once (cash, not pending)
-        cls.bank.inbound_payment_method_line_ids[
-            :1
-        ].payment_account_id = cls.bank.default_account_id
+        if cls.receipts_straight_to_bank:
+            cls._book_receipts_straight_to_bank(cls.bank)
         cls.term_30 = cls.env.ref("account.account_payment_term_30days")
         cls.term_installments = cls.env.ref("account.account_payment_term_advance_60days")
 
@@ -89,6 +93,34 @@ class ArCase(AccountTestInvoicingCommon):
             )
         )
         return wizard._create_payments()
+
+    @classmethod
+    def _book_receipts_straight_to_bank(cls, journal):
+        """The journal's receipts booked on its bank account instead of the outstanding
+        receipts account: Odoo treats them as matched with the bank at once."""
+        journal.inbound_payment_method_line_ids[:1].payment_account_id = journal.default_account_id
+
+    @classmethod
+    def _pay_by_statement(cls, move, amount, date, journal=None):
+        """A bank statement line of ``amount`` matched with the invoice's open installments,
+        the way Odoo's own tests settle an invoice from the bank."""
+        journal = journal or cls.bank
+        line = cls.env["account.bank.statement.line"].create(
+            {
+                "journal_id": journal.id,
+                "date": date,
+                "amount": amount,
+                "payment_ref": move.name,
+                "partner_id": move.commercial_partner_id.id,
+            }
+        )
+        _liquidity, suspense, _other = line.with_context(
+            skip_account_move_synchronization=True
+        )._seek_for_lines()
+        receivable = cls._receivable(move).filtered(lambda l: not l.reconciled)
+        suspense.account_id = receivable.account_id
+        (suspense + receivable).reconcile()
+        return line
 
     @classmethod
     def _receivable(cls, moves):

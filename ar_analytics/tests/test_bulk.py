@@ -7,6 +7,7 @@ from ..generator.bulk import build_bulk_book
 from .common import BOOK_END, BookCase
 
 LINE_FIELDS = ("amount_residual", "amount_residual_currency", "reconciled")
+PAYMENT_FIELDS = ("state", "is_matched", "is_reconciled")
 MOVE_FIELDS = (
     "amount_untaxed",
     "amount_tax",
@@ -61,12 +62,57 @@ class TestBulkBook(BookCase):
     def test_counts_match_the_orm_book(self):
         # the ORM book also posts and cancels one invoice: no posted line, not written here
         self.assertEqual(self.bulk.stats["invoices"], self.book.stats["invoices"] - 1)
-        for key in ("credit_notes", "payments", "write_offs"):
+        for key in ("credit_notes", "write_offs"):
             self.assertEqual(self.bulk.stats[key], self.book.stats[key], key)
+        # bank statement lines are written as payments
+        self.assertTrue(self.book.stats["statement_lines"])
+        self.assertEqual(
+            self.bulk.stats["payments"],
+            self.book.stats["payments"] + self.book.stats["statement_lines"],
+        )
+
+    def _payment_kinds(self, company):
+        """Per kind of payment (journal, liquidity account, Odoo's state and flags): how
+        many invoices such payments settle (one payment may settle several)."""
+        payments = self.env["account.payment"].search([("company_id", "=", company.id)])
+        kinds = {}
+        for payment in payments:
+            kind = (
+                payment.journal_id.code,
+                payment.outstanding_account_id.with_company(company).code,
+                payment.state,
+                payment.is_matched,
+                payment.is_reconciled,
+                len(payment.reconciled_invoice_ids),
+            )
+            kinds[kind] = kinds.get(kind, 0) + 1
+        return kinds
+
+    def test_payments_as_the_wizard_books_them(self):
+        """The same kinds of payments as the Register payment wizard makes on the ORM book:
+        on the default bank journal, the outstanding receipts account, paid, never matched;
+        on the direct journal, the bank account, matched; part payments in process; one
+        payment for several invoices."""
+        for orm_company, bulk_company in (
+            (self.company_a, self.bulk_a),
+            (self.company_b, self.bulk_b),
+        ):
+            orm, bulk = self._payment_kinds(orm_company), self._payment_kinds(bulk_company)
+            self.assertEqual(set(orm), set(bulk), bulk_company.name)
+        kinds = self._payment_kinds(self.bulk_a)
+        self.assertTrue([k for k in kinds if k[2:4] == ("paid", False)], "paid, never matched")
+        self.assertTrue([k for k in kinds if k[2:4] == ("paid", True)], "straight to the bank")
+        self.assertTrue([k for k in kinds if k[2] == "in_process"], "a part payment, an advance")
+        self.assertTrue([k for k in kinds if k[5] > 1], "one payment for several invoices")
+        invoices = self.env["account.move"].search(
+            [("company_id", "=", self.bulk_a.id), ("payment_state", "=", "paid")]
+        )
+        self.assertTrue(all(invoices.mapped("matched_payment_ids")))
 
     def test_stored_values_are_odoos_own(self):
         """Residuals, reconciled flags, totals and payment states as Odoo computes them from
-        the lines and partials written; matching numbers as Odoo numbers them."""
+        the lines and partials written, the payments' states and flags too; matching numbers as
+        Odoo numbers them."""
         companies = self.bulk_a | self.bulk_b
         moves = self.env["account.move"].search([("company_id", "in", companies.ids)])
         lines = moves.line_ids
@@ -98,6 +144,16 @@ class TestBulkBook(BookCase):
                     self.assertEqual(move[name], expected, f"{move.name} {name}")
                 else:
                     self.assertAlmostEqual(move[name], expected, 2, f"{move.name} {name}")
+        payments = self.env["account.payment"].search([("company_id", "in", companies.ids)])
+        stored_payments = {row["id"]: row for row in payments.read(list(PAYMENT_FIELDS))}
+        self.env.invalidate_all()
+        for name in PAYMENT_FIELDS:
+            self.env.add_to_compute(payments._fields[name], payments)
+        for payment in payments:
+            for name in PAYMENT_FIELDS:
+                self.assertEqual(
+                    payment[name], stored_payments[payment.id][name], f"{payment.name} {name}"
+                )
         self.env.flush_all()
         self.env["account.partial.reconcile"]._update_matching_number(lines)
         self.env.flush_all()
