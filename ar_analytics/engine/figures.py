@@ -22,6 +22,7 @@ from .constants import (
 from .kpi import (
     ar_balances,
     ar_turnover,
+    cei_dates,
     cei_figures,
     collection_rates,
     dso_figures,
@@ -109,8 +110,8 @@ def partner_figures(
       ``wadp``, ``wat``, ``wadl``, ``dbt``, ``adl``, ``payment_index`` and
       ``n_index_obs`` (:func:`payment_behaviour`, :func:`payment_index`);
     - section 3: ``collection_rate``, ``on_time_rate``, ``dso``, ``dso_flag``,
-      ``bpdso``, ``add``, ``cei`` (last ``cei_months`` months), ``ar_turnover`` and
-      ``net_sales`` of the window.
+      ``bpdso``, ``add``, ``cei`` (mean of the monthly CEIs of the last ``cei_months``
+      months), ``ar_turnover`` and ``net_sales`` of the window.
 
     Undefined figures are NaN/NaT, never 0.
     """
@@ -128,8 +129,8 @@ def _figures_from_settled(
 ):
     index = group_index(items_out, by)
     obs = observations(items_out, allocs_cut, as_of, window_days, by)
-    cei_begin = as_timestamp(as_of - pd.DateOffset(months=cei_months))
-    balances = ar_balances(items_out, allocs_cut, [cei_begin, *turnover_dates(as_of)], by)
+    dates = [*cei_dates(as_of, cei_months), *turnover_dates(as_of)]
+    balances = ar_balances(items_out, allocs_cut, dates, by)
     parts = [
         aging(items_out, rows, by),
         _open_figures(items_out, by, index),

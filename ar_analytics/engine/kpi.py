@@ -11,6 +11,7 @@ import pandas as pd
 
 from ._util import as_timestamp, attach, group_index, group_sum, ratio, window_start
 from .constants import (
+    CEI_MIN_DENOMINATOR_SHARE,
     DEFAULT_CEI_MONTHS,
     DEFAULT_HORIZON,
     DEFAULT_WINDOW_DAYS,
@@ -38,6 +39,41 @@ def current_ar(items_out, by="partner_id", index=None):
     residual = items_out["residual"]
     current = residual.where((residual >= ZERO_TOLERANCE) & (items_out["dpd"] <= 0))
     return group_sum(items_out, by, current.fillna(0.0), index)
+
+
+def _interval_sums(keys, starts, stops, values, ends, groups):
+    """Per group, the sum of ``values`` over the rows whose [start, stop] contains each
+    date of ``ends``: a (groups x ends) array of cumulated deltas."""
+    first = ends.searchsorted(starts.to_numpy(), side="left")
+    after = ends.searchsorted(stops.to_numpy(), side="right")
+    rows = groups.get_indexer(keys.to_numpy())
+    live = (first < after) & (rows >= 0)
+    amount = values.to_numpy(dtype="float64")[live]
+    delta = np.zeros((len(groups), len(ends) + 1))
+    np.add.at(delta, (rows[live], first[live]), amount)
+    np.add.at(delta, (rows[live], after[live]), -amount)
+    return delta.cumsum(axis=1)[:, : len(ends)]
+
+
+def current_ar_at(items_out, allocs, dates, by="partner_id", index=None):
+    """Current AR per group at each date D of ``dates`` (section 3): the residuals at D
+    of the positive items dated <= D and not yet due at D (D <= due, i.e. dpd <= 0).
+
+    An allocation reduces its item from the later of its max_date and the item's date.
+    ``allocs`` classified.  Returns a frame on ``index`` (default: the groups of
+    items_out) with one column per date (ascending).
+    """
+    points = pd.DatetimeIndex(sorted({as_timestamp(d) for d in dates}))
+    if index is None:
+        index = group_index(items_out, by)
+    positive = items_out.loc[items_out["balance"] > 0]
+    valued = attach(allocs[["item_id", "max_date", "value"]], positive, [by, "date", "due"])
+    effective = valued["max_date"].where(valued["max_date"] >= valued["date"], valued["date"])
+    booked = _interval_sums(
+        positive[by], positive["date"], positive["due"], positive["balance"], points, index
+    )
+    allocated = _interval_sums(valued[by], effective, valued["due"], valued["value"], points, index)
+    return pd.DataFrame(booked - allocated, index=index, columns=points)
 
 
 def collection_rates(items_out, as_of, window_days=DEFAULT_WINDOW_DAYS, by="partner_id"):
@@ -250,18 +286,66 @@ def ar_balances(items, allocs, dates, by="partner_id"):
 
 
 def cei(beg, sales, n, end_total, end_current):
-    """Collection effectiveness index (section 3), in percent.
+    """Collection effectiveness index (section 3), an index (100 = all collected).
 
     ``(beg + sales/n - end_total) / (beg + sales/n - end_current) * 100``; NaN when the
-    denominator is <= 0.  Scalars or numpy arrays (element-wise).
+    denominator is <= 0 or under ``CEI_MIN_DENOMINATOR_SHARE`` of ``beg + sales/n``.
+    Scalars or numpy arrays (element-wise).
     """
     base = np.asarray(beg, dtype="float64") + np.asarray(sales, dtype="float64") / n
     den = base - np.asarray(end_current)
     # under half a cent the denominator is float noise of amounts that cancel out (its sign
     # depends on the order of the sums): nothing to collect, no CEI
     den = np.where(np.abs(den) < ZERO_TOLERANCE, 0.0, den)
+    # a denominator that is a sliver of what there was to collect turns a few units of
+    # timing noise into absurd indexes: undefined, not a figure
+    den = np.where(den < CEI_MIN_DENOMINATOR_SHARE * base, 0.0, den)
     value = ratio(base - end_total, den, positive=True) * 100
     return _scalar_or_array(value, beg, sales, end_total, end_current)
+
+
+def cei_dates(as_of, months=DEFAULT_CEI_MONTHS):
+    """Bounds of the ``months`` calendar-month windows ending at as_of, ascending:
+    as_of - k months for k = months..0, each counted from as_of (section 3)."""
+    as_of = as_timestamp(as_of)
+    return [as_timestamp(as_of - pd.DateOffset(months=k)) for k in range(months, -1, -1)]
+
+
+def _period_sales(items, bounds, by, index):
+    """Net sales per group with invoice_date in each window (bounds[k-1], bounds[k]]."""
+    sales = items.loc[items["move_type"].isin(SALES_MOVE_TYPES)]
+    period = bounds.searchsorted(sales["invoice_date"].to_numpy(), side="left")
+    keep = (period >= 1) & (period < len(bounds))
+    table = (
+        sales.loc[keep, "balance"]
+        .groupby([sales.loc[keep, by].to_numpy(), period[keep]])
+        .sum()
+        .unstack(fill_value=0.0)
+    )
+    table = table.reindex(index=index, columns=range(1, len(bounds)), fill_value=0.0)
+    return table.to_numpy(dtype="float64")
+
+
+def monthly_cei(items_out, allocs, bounds, by="partner_id", index=None, balances=None):
+    """CEI with N = 1 of each window (bounds[k-1], bounds[k]] per group (section 3).
+
+    Beg = AR balance at bounds[k-1], S = net sales with invoice_date in the window,
+    EndTotal = AR balance at bounds[k], EndCurrent = :func:`current_ar_at` bounds[k].
+    ``allocs`` classified; ``balances``: optional :func:`ar_balances` frame holding the
+    bounds.  Returns a frame on ``index`` (default: the groups of items_out) with one
+    column per window, named by its end; NaN where the window has no CEI.
+    """
+    points = pd.DatetimeIndex(sorted({as_timestamp(d) for d in bounds}))
+    if index is None:
+        index = group_index(items_out, by)
+    if balances is None:
+        balances = ar_balances(items_out, allocs, points, by)
+    ends = points[1:]
+    level = balances[points].reindex(index, fill_value=0.0).to_numpy()
+    current = current_ar_at(items_out, allocs, ends, by, index).to_numpy()
+    sales = _period_sales(items_out, points, by, index)
+    value = cei(level[:, :-1], sales, 1, level[:, 1:], current)
+    return pd.DataFrame(np.asarray(value, dtype="float64"), index=index, columns=ends)
 
 
 def cei_figures(
@@ -272,26 +356,16 @@ def cei_figures(
     by="partner_id",
     balances=None,
 ):
-    """CEI per group over the last ``months`` months (section 3).
+    """CEI per group "over the last ``months`` months" (section 3): the mean of the
+    monthly CEIs (:func:`monthly_cei`) of the windows of :func:`cei_dates`, over the
+    windows that have one; NaN when none has.
 
-    Beg = AR balance at as_of - months (calendar months), S = net sales in
-    (as_of - months, as_of], EndTotal = AR balance at as_of, EndCurrent = open positive
-    residuals not yet due at as_of (dpd <= 0), N = months.  ``allocs`` classified;
-    ``balances``: optional :func:`ar_balances` frame holding those two dates.
+    ``allocs`` classified; ``balances``: optional :func:`ar_balances` frame holding the
+    dates of :func:`cei_dates`.
     """
-    as_of = as_timestamp(as_of)
     index = group_index(items_out, by)
-    begin = as_timestamp(as_of - pd.DateOffset(months=months))
-    if balances is None:
-        balances = ar_balances(items_out, allocs, [begin, as_of], by)
-    value = cei(
-        balances[begin].to_numpy(),
-        net_sales(items_out, begin, as_of, by).to_numpy(),
-        months,
-        balances[as_of].to_numpy(),
-        current_ar(items_out, by, index).to_numpy(),
-    )
-    return pd.Series(value, index=index, name="cei")
+    monthly = monthly_cei(items_out, allocs, cei_dates(as_of, months), by, index, balances)
+    return monthly.mean(axis=1).rename("cei")
 
 
 def turnover_dates(as_of, points=TURNOVER_POINTS):

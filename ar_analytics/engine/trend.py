@@ -15,7 +15,7 @@ import pandas as pd
 from ._util import as_timestamp, attach, group_index, ratio
 from .behaviour import observations
 from .constants import KIND_CASH, KIND_CREDIT_NOTE, MOVE_INVOICE, SALES_MOVE_TYPES
-from .kpi import ar_balances, cei
+from .kpi import monthly_cei
 
 #: Length of the monthly series (3 years: Holt-Winters needs 24 months plus a backtest).
 TREND_MONTHS = 36
@@ -91,43 +91,12 @@ def _payment_days(items_out, allocs, as_of, by, index):
     }
 
 
-def _interval_sums(keys, starts, stops, values, ends, groups):
-    """Per group, the sum of ``values`` over the rows whose [start, stop] contains each
-    date of ``ends``: a (groups x ends) array of cumulated deltas."""
-    first = ends.searchsorted(starts.to_numpy(), side="left")
-    after = ends.searchsorted(stops.to_numpy(), side="right")
-    rows = groups.get_indexer(keys.to_numpy())
-    live = (first < after) & (rows >= 0)
-    amount = values.to_numpy(dtype="float64")[live]
-    delta = np.zeros((len(groups), len(ends) + 1))
-    np.add.at(delta, (rows[live], first[live]), amount)
-    np.add.at(delta, (rows[live], after[live]), -amount)
-    return delta.cumsum(axis=1)[:, : len(ends)]
-
-
-def _current_ar(items_out, allocs, by, ends, groups):
-    """Open positive residuals not yet due (dpd <= 0) at each month end (section 3)."""
-    positive = items_out.loc[items_out["balance"] > 0]
-    valued = attach(allocs[["item_id", "max_date", "value"]], positive, [by, "date", "due"])
-    effective = valued["max_date"].where(valued["max_date"] >= valued["date"], valued["date"])
-    booked = _interval_sums(
-        positive[by], positive["date"], positive["due"], positive["balance"], ends, groups
-    )
-    allocated = _interval_sums(valued[by], effective, valued["due"], valued["value"], ends, groups)
-    return booked - allocated
-
-
-def _monthly_cei(items_out, allocs, by, index, invoiced):
+def _monthly_cei(items_out, allocs, by, index):
     """CEI of each month with N = 1 (section 3, "compute CEI monthly")."""
-    groups = index.levels[0]
     months = index.levels[1]
-    ends = pd.DatetimeIndex(months + pd.offsets.MonthEnd(0))
-    dates = [months[0] - pd.Timedelta(days=1), *ends]
-    balances = ar_balances(items_out, allocs, dates, by).reindex(groups).to_numpy()
-    sales = invoiced.to_numpy().reshape(len(groups), len(months))
-    current = _current_ar(items_out, allocs, by, ends, groups)
-    value = cei(balances[:, :-1], sales, 1, balances[:, 1:], current)
-    return np.asarray(value, dtype="float64").reshape(-1)
+    bounds = [months[0] - pd.Timedelta(days=1), *(months + pd.offsets.MonthEnd(0))]
+    value = monthly_cei(items_out, allocs, bounds, by, index.levels[0])
+    return value.to_numpy().reshape(-1)
 
 
 def _changes(frame, by):
@@ -170,7 +139,8 @@ def monthly_series(items_out, allocs, as_of, months=TREND_MONTHS, by="partner_id
     - ``wadp``, ``wadl``: section 2 over the cash observations paid in the month;
     - ``cei``: section 3 with N = 1: Beg = AR at the previous month end, S =
       ``invoiced``, EndTotal = AR at the month end, EndCurrent = open positive
-      residuals not yet due at the month end;
+      residuals not yet due at the month end (:func:`monthly_cei`: NaN when the
+      denominator is under 1 % of Beg + S);
     - ``<column>_mom``/``<column>_yoy``: change against 1 and 12 months before,
       relative (``x / before - 1``, NaN when before <= 0) for the amounts, a difference
       for rates and days; ``invoiced_roll3``, ``collected_roll3``: sum of the month and
@@ -188,7 +158,7 @@ def monthly_series(items_out, allocs, as_of, months=TREND_MONTHS, by="partner_id
     frame["collection_rate"] = _collection_rate(items_out, allocs, by, index)
     for column, values in _payment_days(items_out, allocs, as_of, by, index).items():
         frame[column] = values
-    frame["cei"] = _monthly_cei(items_out, allocs, by, index, frame["invoiced"])
+    frame["cei"] = _monthly_cei(items_out, allocs, by, index)
     return pd.concat([frame, _changes(frame, by)], axis=1)[series_columns()]
 
 

@@ -130,7 +130,8 @@ class ArFiguresMixin(models.AbstractModel):
         "CEI",
         readonly=True,
         aggregator="avg",
-        help="Collection effectiveness index over the last 3 months.",
+        help="Collection effectiveness index, 0-100: the mean of the monthly indexes of the "
+        "last 3 months (100 = everything collectable was collected).",
     )
     ar_turnover = fields.Float("AR turnover", readonly=True, aggregator="avg")
     net_sales = fields.Monetary("Net sales (window)", readonly=True, aggregator="sum")

@@ -5,6 +5,7 @@ import io
 from pathlib import Path
 
 import polib
+from lxml import etree
 
 from odoo.tests import TransactionCase, new_test_user, tagged
 from odoo.tools.translate import trans_export
@@ -64,3 +65,59 @@ class TestTranslationsUpToDate(TransactionCase):
         shipped = polib.pofile(str(Path(__file__).parents[1] / "i18n" / "zh_CN.po"))
         translated = {e.msgid for e in shipped if e.msgstr}
         self.assertFalse(sorted(live - translated)[:5], "export the .pot and translate them")
+
+
+#: rate and change columns (fractions, percentage widget) of the views showing CEI
+RATE_COLUMNS = {
+    "ar.trend.month": (
+        "collection_rate",
+        "invoiced_mom",
+        "invoiced_yoy",
+        "collected_mom",
+        "collected_yoy",
+        "collection_rate_mom",
+        "collection_rate_yoy",
+    ),
+    "ar.customer.stat": ("collection_rate", "on_time_rate"),
+    "ar.company.stat": ("collection_rate",),
+}
+
+
+@tagged("post_install", "-at_install")
+class TestIndexAndRateColumns(TransactionCase):
+    """CEI is an index (0-100), never a percentage widget (which would multiply it by 100);
+    rates and their changes are shown with at most 1 decimal."""
+
+    def _fields(self, xmlid):
+        view = self.env.ref(xmlid)
+        result = self.env[view.model].get_views([(view.id, view.type)])
+        arch = etree.fromstring(result["views"][view.type]["arch"])
+        return view.model, {node.get("name"): node for node in arch.iter("field")}
+
+    def test_cei_is_an_index_and_rates_have_one_decimal(self):
+        for xmlid in (
+            "ar_analytics.ar_trend_month_view_list",
+            "ar_analytics.ar_customer_stat_view_list",
+            "ar_analytics.ar_customer_stat_view_form",
+            "ar_analytics.ar_company_stat_view_list",
+        ):
+            model, fields = self._fields(xmlid)
+            with self.subTest(view=xmlid):
+                cei = fields["cei"]
+                self.assertNotEqual(cei.get("widget"), "percentage")
+                self.assertEqual(cei.get("digits"), "[16,1]")
+                self.assertIn("index", cei.get("string", ""))
+                for name in RATE_COLUMNS[model]:
+                    self.assertEqual(fields[name].get("widget"), "percentage", name)
+                    self.assertEqual(fields[name].get("digits"), "[16,1]", name)
+
+    def test_cei_trend_is_in_index_points(self):
+        for xmlid in (
+            "ar_analytics.ar_collection_trend_view_list",
+            "ar_analytics.ar_collection_trend_view_form",
+        ):
+            _model, fields = self._fields(xmlid)
+            with self.subTest(view=xmlid):
+                self.assertNotEqual(fields["cei_slope"].get("widget"), "percentage")
+                self.assertEqual(fields["cei_slope"].get("digits"), "[16,1]")
+                self.assertEqual(fields["collection_rate_slope"].get("digits"), "[16,1]")

@@ -101,6 +101,27 @@ def test_vectorised_groups_match_one_partner_at_a_time(book, book_figures):
         )
 
 
+def test_cei_windows_are_counted_from_as_of():
+    """docs/metrics.md "CEI monthly": each bound is k calendar months before as_of,
+    clipped to the month's length (never chained month by month)."""
+    dates = [d.strftime("%Y-%m-%d") for d in engine.cei_dates("2024-05-31")]
+    assert dates == ["2024-02-29", "2024-03-31", "2024-04-30", "2024-05-31"]
+    dates = [d.strftime("%Y-%m-%d") for d in engine.cei_dates("2024-05-15", months=2)]
+    assert dates == ["2024-03-15", "2024-04-15", "2024-05-15"]
+
+
+def test_cei_is_the_mean_of_the_defined_months(ledger):
+    """Mid-month as_of 2024-05-15: (02-15, 03-15] invoiced 1,000 due 04-14, nothing
+    collectable yet (denominator 0: no CEI); (03-15, 04-15] 1,000 falls due, 400 paid: 40;
+    (04-15, 05-15] 600 overdue, 600 paid: 100 -> mean 70 over the 2 defined months."""
+    a = ledger.item(1_000, "2024-03-01", "2024-04-14")
+    ledger.alloc(a, 400, "2024-04-10")
+    ledger.alloc(a, 600, "2024-05-02")
+    items, allocs = ledger.frames()
+    figures = engine.partner_figures(items, allocs, "2024-05-15")
+    assert figures.loc[1, "cei"] == pytest.approx(70.0)
+
+
 def test_no_history_is_undefined(ledger):
     ledger.item(500, "2024-06-20", "2024-07-20", partner=5)
     a = ledger.item(1_000, "2024-01-01", "2024-01-31", partner=6)

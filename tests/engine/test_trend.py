@@ -156,6 +156,39 @@ def test_monthly_cei_matches_section_3_at_each_month_end(book):
     assert checked > 20
 
 
+def test_monthly_cei_one_percent_floor(ledger):
+    """docs/metrics.md "CEI monthly", vector 2 by calendar month: January 75, February
+    98.75, March none (denominator 10 under 1 % of 10,100)."""
+    p = ledger.item(4_000, "2023-12-01", "2023-12-31")
+    q = ledger.item(2_000, "2024-01-20", "2024-02-19")
+    r = ledger.item(5_000, "2024-02-15", "2024-02-20")
+    ledger.item(10_000, "2024-03-25", "2024-04-24")
+    ledger.item(90, "2024-03-28", "2024-04-27", move_type="entry")
+    ledger.alloc(p, 3_000, "2024-01-15")
+    ledger.alloc(p, 1_000, "2024-02-10")
+    ledger.alloc(q, 2_000, "2024-02-25")
+    ledger.alloc(r, 4_900, "2024-02-28")
+    items, allocs = ledger.frames()
+    rows = series_of(items, allocs, "2024-03-31", months=3).loc[1]
+    np.testing.assert_allclose(rows["cei"].to_numpy(), [75.0, 98.75, np.nan])
+    assert rows["cei_mom"].iloc[1] == pytest.approx(23.75)
+    assert np.isnan(rows["cei_mom"].iloc[2])
+
+
+@pytest.mark.parametrize("by", ["partner_id", "company_id"])
+def test_cei_figure_is_the_mean_of_the_last_3_monthly_ceis(book, by):
+    """At a month end the 3 windows of the customer (company) figure are calendar
+    months: its CEI is the mean of the trend's last 3 monthly CEIs that are defined."""
+    items, allocs = book
+    series = series_of(items, allocs, "2024-03-31", months=3, by=by)
+    expected = series["cei"].unstack("month").mean(axis=1)
+    figures = engine.partner_figures(items, allocs, "2024-03-31", by=by)
+    np.testing.assert_allclose(
+        figures["cei"].to_numpy(), expected.reindex(figures.index).to_numpy(), equal_nan=True
+    )
+    assert figures["cei"].notna().sum() >= (8 if by == "partner_id" else 1)
+
+
 def test_monthly_collection_rate_matches_section_3_at_each_month_end(book):
     items, allocs = book
     series = series_of(items, allocs, "2024-06-30", months=30)

@@ -143,6 +143,24 @@ def test_cei_vector():
     assert np.isnan(engine.cei(0, 0, 3, 0, 0))
 
 
+def test_cei_one_percent_floor():
+    """docs/metrics.md "CEI monthly": a denominator under 1 % of Beg + S gives no CEI
+    (the vector 2 month: 10 < 101 would read -900); exactly 1 % is kept."""
+    assert np.isnan(engine.cei(100, 10_000, 1, 10_190, 10_090))
+    assert engine.cei(100, 9_900, 1, 9_950, 9_900) == pytest.approx(50.0)
+    assert np.isnan(engine.cei(100, 9_900, 1, 9_950, 9_900.01))
+    np.testing.assert_allclose(
+        engine.cei(
+            np.array([4_000.0, 100.0]),
+            np.array([2_000.0, 10_000.0]),
+            1,
+            np.array([3_000.0, 10_190.0]),
+            np.array([2_000.0, 10_090.0]),
+        ),
+        [75.0, np.nan],
+    )
+
+
 def test_countback_per_partner_vector(ledger):
     """The 70.333 vector from frames: Jan 90,000, Feb 100,000, Mar 120,000 (2024),
     60,000 collected, AR 250,000 at 2024-03-31; March not yet due (current AR
@@ -160,9 +178,15 @@ def test_countback_per_partner_vector(ledger):
     assert row["add"] == pytest.approx(39.333, **VECTOR)
 
 
+def settled_frames(items, allocs, as_of):
+    items_cut, allocs_cut = engine.prepare_frames(items, allocs, as_of)
+    return engine.settle_prepared(items_cut, allocs_cut, as_of), allocs_cut
+
+
 def test_cei_per_partner_vector(ledger):
-    """Beg 6,200 at 2024-03-30, sales 10,890 in the 3 months, end 6,340 of which
-    3,590 not yet due at 2024-06-30 -> 55.93."""
+    """docs/metrics.md "CEI monthly", vector 1: the section 3 book (Beg 6,200 at
+    2024-03-30, sales 10,890, end 6,340 of which 3,590 not yet due at 2024-06-30: 55.93
+    with N = 3) month by month: 100, 45 and 45.54, mean 63.51."""
     x = ledger.item(6_200, "2024-02-01", "2024-03-01")
     y = ledger.item(5_000, "2024-04-15", "2024-05-15")
     z = ledger.item(5_890, "2024-06-15", "2024-07-15")
@@ -170,9 +194,59 @@ def test_cei_per_partner_vector(ledger):
     ledger.alloc(y, 2_250, "2024-05-20")
     ledger.alloc(z, 2_300, "2024-06-20")
     items, allocs = ledger.frames()
+    bounds = engine.cei_dates("2024-06-30")
+    assert [d.strftime("%m-%d") for d in bounds] == ["03-30", "04-30", "05-30", "06-30"]
+    items_out, allocs_cut = settled_frames(items, allocs, "2024-06-30")
+    balances = engine.ar_balances(items_out, allocs_cut, bounds).loc[1]
+    np.testing.assert_allclose(balances.to_numpy(), [6_200, 5_000, 2_750, 6_340])
+    current = engine.current_ar_at(items_out, allocs_cut, bounds[1:]).loc[1]
+    np.testing.assert_allclose(current.to_numpy(), [5_000, 0, 3_590])
+    monthly = engine.monthly_cei(items_out, allocs_cut, bounds).loc[1]
+    np.testing.assert_allclose(monthly.to_numpy(), [100.0, 45.0, 100 * 2_300 / 5_050])
+    assert round(monthly.iloc[2], 2) == 45.54
     row = engine.partner_figures(items, allocs, "2024-06-30").loc[1]
     assert row["total_ar"] == pytest.approx(6_340)
-    assert round(row["cei"], 2) == 55.93
+    assert row["cei"] == pytest.approx((100 + 45 + 100 * 2_300 / 5_050) / 3)
+    assert round(row["cei"], 2) == 63.51
+
+
+@pytest.fixture
+def floored_book(ledger):
+    """docs/metrics.md "CEI monthly", vector 2 (as of 2024-03-31): March's
+    denominator is 10, under 1 % of its Beg + S (10,100)."""
+    p = ledger.item(4_000, "2023-12-01", "2023-12-31")
+    q = ledger.item(2_000, "2024-01-20", "2024-02-19")
+    r = ledger.item(5_000, "2024-02-15", "2024-02-20")
+    ledger.item(10_000, "2024-03-25", "2024-04-24")
+    ledger.item(90, "2024-03-28", "2024-04-27", move_type="entry")
+    ledger.alloc(p, 3_000, "2024-01-15")
+    ledger.alloc(p, 1_000, "2024-02-10")
+    ledger.alloc(q, 2_000, "2024-02-25")
+    ledger.alloc(r, 4_900, "2024-02-28")
+    return ledger.frames()
+
+
+def test_cei_floor_vector(floored_book):
+    """Months 75, 98.75 and none (would be -900): CEI 86.875."""
+    items, allocs = floored_book
+    bounds = engine.cei_dates("2024-03-31")
+    assert [d.strftime("%Y-%m-%d") for d in bounds] == [
+        "2023-12-31",
+        "2024-01-31",
+        "2024-02-29",
+        "2024-03-31",
+    ]
+    items_out, allocs_cut = settled_frames(items, allocs, "2024-03-31")
+    balances = engine.ar_balances(items_out, allocs_cut, bounds).loc[1]
+    np.testing.assert_allclose(balances.to_numpy(), [4_000, 3_000, 100, 10_190])
+    current = engine.current_ar_at(items_out, allocs_cut, bounds[1:]).loc[1]
+    np.testing.assert_allclose(current.to_numpy(), [2_000, 0, 10_090])
+    monthly = engine.monthly_cei(items_out, allocs_cut, bounds).loc[1]
+    np.testing.assert_allclose(monthly.to_numpy(), [75.0, 98.75, np.nan])
+    row = engine.partner_figures(items, allocs, "2024-03-31").loc[1]
+    assert row["cei"] == pytest.approx(86.875)
+    totals = engine.partner_figures(items, allocs, "2024-03-31", by="company_id").loc[1]
+    assert totals["cei"] == pytest.approx(86.875)
 
 
 def test_countback_stopping_before_any_day_is_undefined_not_zero():
