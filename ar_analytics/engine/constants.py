@@ -37,8 +37,10 @@ DEFAULT_WINDOW_DAYS = 365
 DEFAULT_MIN_OBS = 3
 #: DSO countback looks back at most this many months (section 3).
 DEFAULT_HORIZON = 24
-#: CEI period in months, N (section 3).
+#: The customer and company CEI is the mean of the monthly CEIs of this many months (section 3).
 DEFAULT_CEI_MONTHS = 3
+#: A CEI whose denominator is under this share of Beg + S/N is undefined (section 3).
+CEI_MIN_DENOMINATOR_SHARE = 0.01
 #: AR turnover averages this many month-end balances (section 3).
 TURNOVER_POINTS = 13
 #: pct_over_90 counts open positive items with dpd >= this (section 1).
@@ -102,6 +104,45 @@ GRADE_POLICIES = {
     ),
     "D": ("cash_in_advance", "Cash in advance or guarantee"),
 }
+
+# Early-warning signals (metrics.md section 7, docs/metrics.md "Early-warning signals").
+SIGNAL_PRESET_CAUTIOUS = "cautious"
+SIGNAL_PRESET_STANDARD = "standard"
+SIGNAL_PRESET_RELAXED = "relaxed"
+#: A company whose statistical thresholds match no preset.
+SIGNAL_PRESET_CUSTOM = "custom"
+#: Statistical thresholds of the lateness signals per sensitivity preset (SignalThresholds
+#: field names); "standard" holds the specification's values, the engine's defaults.
+SIGNAL_PRESETS = {
+    SIGNAL_PRESET_CAUTIOUS: {
+        "jump_warn_z": 1.5,
+        "jump_alert_z": 2.5,
+        "ewma_lambda": 0.2,
+        "ewma_sigmas": 2.5,
+        "cusum_k": 0.5,
+        "cusum_h": 4.0,
+    },
+    SIGNAL_PRESET_STANDARD: {
+        "jump_warn_z": 2.0,
+        "jump_alert_z": 3.0,
+        "ewma_lambda": 0.2,
+        "ewma_sigmas": 3.0,
+        "cusum_k": 0.5,
+        "cusum_h": 5.0,
+    },
+    SIGNAL_PRESET_RELAXED: {
+        "jump_warn_z": 2.5,
+        "jump_alert_z": 3.5,
+        "ewma_lambda": 0.2,
+        "ewma_sigmas": 3.5,
+        "cusum_k": 0.5,
+        "cusum_h": 6.0,
+    },
+}
+DEFAULT_SIGNAL_PRESET = SIGNAL_PRESET_STANDARD
+#: A company's default minimum amount at risk of a signal, in its currency (the engine's
+#: own default is 0: every signal raised).
+DEFAULT_SIGNAL_MIN_AMOUNT = 100.0
 
 # Contribution and tiers (metrics.md section 5).
 COST_COGS = "cogs"

@@ -16,6 +16,8 @@ in :class:`SignalThresholds` so that a company can configure them.
   ``S_t = max(0, S_{t-1} + (x_t - mu0) / sigma - k)``, ``S_0 = 0``; alert when S > h.
 - Only a worsening counts: later payment (WADL up), lower payment index, higher
   overdue share, higher utilisation, lower grade.
+- Every signal of :func:`customer_signals` has an amount at risk (docs/metrics.md,
+  "Early-warning signals"); one under ``min_amount`` is not raised.
 """
 
 from typing import NamedTuple
@@ -26,7 +28,13 @@ import pandas as pd
 from ._util import as_timestamp, group_index, ratio
 from .aging import assign_buckets, validate_buckets
 from .behaviour import observations, payment_index
-from .constants import GRADES, ZERO_TOLERANCE
+from .constants import (
+    DEFAULT_SIGNAL_PRESET,
+    GRADES,
+    SIGNAL_PRESET_CUSTOM,
+    SIGNAL_PRESETS,
+    ZERO_TOLERANCE,
+)
 from .trend import series_matrix
 
 SEVERITY_NONE = "none"
@@ -38,19 +46,21 @@ SEVERITIES = (SEVERITY_NONE, SEVERITY_WARN, SEVERITY_ALERT)
 DUE_SOON_DAYS = 7
 #: A move into a bucket starting at this age or older alerts (61-90, 91+).
 ALERT_BUCKET_DAYS = 61
+#: The statistical thresholds below default to the standard sensitivity preset.
+_STANDARD = SIGNAL_PRESETS[DEFAULT_SIGNAL_PRESET]
 #: Days-late jump: z-score of the last month's WADL against the previous months.
 JUMP_REFERENCE_MONTHS = 12
 JUMP_MIN_MONTHS = 6
-JUMP_WARN_Z = 2.0
-JUMP_ALERT_Z = 3.0
+JUMP_WARN_Z = _STANDARD["jump_warn_z"]
+JUMP_ALERT_Z = _STANDARD["jump_alert_z"]
 #: Modified z-score (Iglewicz and Hoaglin), used when the reference std is 0.
 MODIFIED_Z_FACTOR = 0.6745
 MODIFIED_Z_ALERT = 3.5
 #: EWMA and CUSUM (in units of the reference std).
-EWMA_LAMBDA = 0.2
-EWMA_SIGMAS = 3.0
-CUSUM_K = 0.5
-CUSUM_H = 5.0
+EWMA_LAMBDA = _STANDARD["ewma_lambda"]
+EWMA_SIGMAS = _STANDARD["ewma_sigmas"]
+CUSUM_K = _STANDARD["cusum_k"]
+CUSUM_H = _STANDARD["cusum_h"]
 #: EWMA and CUSUM monitor the last this many months, against the reference
 #: (JUMP_REFERENCE_MONTHS months, at least JUMP_MIN_MONTHS of them non-empty) before.
 MONITOR_MONTHS = 6
@@ -70,6 +80,8 @@ UTILISATION_ALERT = 1.0
 GRADE_ALERTS = ("D",)
 #: Comparisons at a threshold are made with this tolerance (float noise only).
 SIGNAL_TOLERANCE = 1e-9
+#: A signal whose amount at risk is under this is not raised (0: every signal is).
+MIN_AMOUNT = 0.0
 
 SIGNALS = (
     "due_soon",
@@ -126,13 +138,31 @@ class SignalThresholds(NamedTuple):
     utilisation_warn: float = UTILISATION_WARN
     utilisation_alert: float = UTILISATION_ALERT
     grade_alerts: tuple = GRADE_ALERTS
+    min_amount: float = MIN_AMOUNT
+
+
+def preset_thresholds(preset, thresholds=None):
+    """``thresholds`` (default :class:`SignalThresholds`) with the statistical
+    thresholds of the sensitivity ``preset`` (:data:`SIGNAL_PRESETS`)."""
+    return (thresholds or SignalThresholds())._replace(**SIGNAL_PRESETS[preset])
+
+
+def matching_preset(values):
+    """The preset whose statistical thresholds are ``values`` ({name: value}, every
+    name of a preset), or ``custom`` when none is."""
+    for name, preset in SIGNAL_PRESETS.items():
+        if all(
+            abs(float(values[key]) - value) <= SIGNAL_TOLERANCE for key, value in preset.items()
+        ):
+            return name
+    return SIGNAL_PRESET_CUSTOM
 
 
 def signal_columns():
     """Column names of :func:`customer_signals`, in order."""
     columns = []
     for name in SIGNALS:
-        columns += [name, *(f"{name}_{field}" for field in EVIDENCE[name])]
+        columns += [name, f"{name}_at_risk", *(f"{name}_{field}" for field in EVIDENCE[name])]
     return [*columns, "severity"]
 
 
@@ -471,6 +501,36 @@ def _group(values, index, fill=None):
     return values.reindex(index, fill_value=fill).to_numpy()
 
 
+#: Signals whose amount at risk is the customer's open receivable: they say how it pays now
+#: (lateness) or how its whole credit is judged (grade).
+OPEN_RECEIVABLE_SIGNALS = ("days_late_jump", "ewma_drift", "cusum", "index_drop", "grade_downgrade")
+
+
+def _at_risk(parts, items, by, index, t):
+    """Per signal (level, amount at risk) once the minimum amount applies: a signal whose
+    amount at risk is under ``t.min_amount`` falls to none; a credit-limit alert whose
+    amount over the limit is under it is judged again as a warning, so that a customer just
+    over its limit never gets less than one just under it."""
+    receivable = _group(items.groupby(by)["residual"].sum(), index, 0.0)
+    overdue = _group(items.loc[items["dpd"] > 0].groupby(by)["residual"].sum(), index, 0.0)
+    amounts = {name: parts[f"{name}_amount"] for name in ("due_soon", "new_overdue", "bucket_move")}
+    amounts.update(dict.fromkeys(OPEN_RECEIVABLE_SIGNALS, receivable))
+    amounts["overdue_share"] = overdue
+    out = {
+        name: (np.where(_at_least(amount, t.min_amount), parts[name], 0), amount)
+        for name, amount in amounts.items()
+    }
+    exposure = _floats(parts["credit_utilisation_exposure"])
+    limit = _floats(parts["credit_utilisation_limit"])
+    level = np.asarray(parts["credit_utilisation"])
+    over_alert = exposure - t.utilisation_alert * limit
+    over_warn = exposure - t.utilisation_warn * limit
+    alert = (level == 2) & _at_least(over_alert, t.min_amount)
+    warn = (level >= 1) & ~alert & _at_least(over_warn, t.min_amount)
+    out["credit_utilisation"] = (_level(warn, alert), np.where(alert, over_alert, over_warn))
+    return out
+
+
 def _column(customers, name, dtype="float64"):
     if name in customers.columns:
         return customers[name].to_numpy(dtype=dtype)
@@ -502,9 +562,12 @@ def customer_signals(
       score history), ``exposure`` and ``credit_limit``,
       ``grade`` and ``grade_before``.
 
-    Columns (:func:`signal_columns`): per signal its severity (none, warn, alert) and
-    its evidence columns ``<signal>_<field>`` (:data:`EVIDENCE`), then ``severity``,
-    the worst of the row.  Thresholds: ``thresholds`` (:class:`SignalThresholds`).
+    Columns (:func:`signal_columns`): per signal its severity (none, warn, alert), its
+    amount at risk ``<signal>_at_risk`` (docs/metrics.md: the items flagged, the open
+    receivable, the overdue amount or the exposure above the threshold crossed) and its
+    evidence columns ``<signal>_<field>`` (:data:`EVIDENCE`), then ``severity``, the worst
+    of the row.  Thresholds: ``thresholds`` (:class:`SignalThresholds`); a signal whose
+    amount at risk is under its ``min_amount`` is none.
     """
     t = thresholds or SignalThresholds()
     customers = pd.DataFrame() if customers is None else customers
@@ -538,6 +601,8 @@ def customer_signals(
     }
     for name, out in levels.items():
         parts.update(_prefixed(name, out))
+    for name, (level, amount) in _at_risk(parts, items, by, index, t).items():
+        parts[name], parts[f"{name}_at_risk"] = level, np.asarray(amount, dtype="float64")
     frame = pd.DataFrame(parts, index=index)
     frame["severity"] = _labels(frame[list(SIGNALS)].max(axis=1))
     for name in SIGNALS:

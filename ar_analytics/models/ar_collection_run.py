@@ -3,6 +3,7 @@ refresh's), the engine's trend, forecast, expected payments and signals, then on
 per table; alerts raise an activity once per signal and event."""
 
 import datetime
+import json
 import logging
 import time
 
@@ -111,8 +112,6 @@ class ArCollectionRun(models.AbstractModel):
 
     @api.model
     def _run_company(self, company, as_of=None, notify=True):
-        # evidence and activities are written in the company's language
-        self = self.with_context(lang=company.partner_id.lang or self.env.lang)  # noqa: PLW0642
         [(locked,)] = self.env.execute_query(
             SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", COLLECTION_LOCK, company.id)
         )
@@ -145,8 +144,11 @@ class ArCollectionRun(models.AbstractModel):
             buckets=buckets,
             thresholds=company._ar_signal_thresholds(),
         )
-        bucket_names = {bucket.code: bucket.label for bucket in buckets}
-        found = self._found_signals(company, as_of, frame, bucket_names)
+        # the evidence names a bucket by its record, worded in the reader's language
+        bucket_ids = {
+            bucket.code: int(bucket.code[1:]) for bucket in buckets if bucket.code[1:].isdigit()
+        }
+        found = self._found_signals(company, as_of, frame, bucket_ids)
         active = self._write_signals(company, as_of, found, notify)
         company.write({"ar_signals_date": as_of, "ar_signals_since": since})
         _logger.info(
@@ -418,6 +420,8 @@ class ArCollectionRun(models.AbstractModel):
         )
         self.env["account.move"].invalidate_model(["ar_expected_date", "ar_expected_source"])
         rows = []
+        # grouped on in pivots, the labels are stored: worded in the company's language
+        worded = self.with_context(lang=company.partner_id.lang or "en_US").env
         for frequency in (expected.FREQ_WEEK, expected.FREQ_MONTH):
             periods = expected.cash_periods(as_of, frequency)
             cash = expected.expected_cash(items_out, allocs, as_of, freq=frequency, tiers=tiers)
@@ -428,10 +432,12 @@ class ArCollectionRun(models.AbstractModel):
                     (frequency, "period", sequence, label, start, end, cash.periods[period.start])
                 )
             after = periods["end"].iloc[-1].date() + datetime.timedelta(days=1)
+            later = worded._("From %(date)s on", date=f"{after:%Y-%m-%d}")
+            rows.append((frequency, "later", len(periods), later, after, None, cash.later))
+            uncertain = worded._("Uncertain: no payment history")
             rows.append(
-                (frequency, "later", len(periods), f"≥ {after:%Y-%m-%d}", after, None, cash.later)
+                (frequency, "uncertain", len(periods) + 1, uncertain, None, None, cash.uncertain)
             )
-            rows.append((frequency, "uncertain", len(periods) + 1, "—", None, None, cash.uncertain))
         parts = []
         for frequency, kind, sequence, label, start, end, amounts in rows:
             amounts = amounts[amounts.abs() >= 0.005]
@@ -499,157 +505,79 @@ class ArCollectionRun(models.AbstractModel):
         return out
 
     @api.model
-    def _describe(self, company, name, row, bucket_names):
-        """(evidence, amount, value, threshold, event) of one signal of one customer."""
-        t = company._ar_signal_thresholds()
-        money = company.currency_id.format
+    def _describe(self, name, row, bucket_ids, t):
+        """(evidence figures, value, threshold, event) of one signal of one customer under
+        the thresholds ``t``: the figures are worded when read
+        (``ar.customer.signal._evidence_text``), in the reader's language."""
 
         def get(field):
             value = row[f"{name}_{field}"]
             return None if pd.isna(value) else value
 
-        if name == "due_soon":
-            return (
-                self.env._(
-                    "%(count)s item(s), %(amount)s, due by %(date)s",
-                    count=int(get("count")),
-                    amount=money(get("amount")),
-                    date=pd.Timestamp(get("date")).date(),
-                ),
-                get("amount"),
-                get("count"),
-                t.due_soon_days,
-                str(pd.Timestamp(get("date")).date()),
-            )
-        if name == "new_overdue":
-            return (
-                self.env._(
-                    "%(count)s item(s) newly past due, %(amount)s",
-                    count=int(get("count")),
-                    amount=money(get("amount")),
-                ),
-                get("amount"),
-                get("count"),
-                0.0,
-                "",
-            )
-        if name == "bucket_move":
-            bucket = bucket_names.get(get("bucket"), get("bucket"))
-            return (
-                self.env._(
-                    "%(count)s item(s), %(amount)s, moved into %(bucket)s",
-                    count=int(get("count")),
-                    amount=money(get("amount")),
-                    bucket=bucket,
-                ),
-                get("amount"),
-                get("count"),
-                t.alert_bucket_days,
-                str(get("bucket")),
-            )
+        def number(field):
+            value = get(field)
+            return float(value) if value is not None and np.isfinite(value) else None
+
+        if name in ("due_soon", "new_overdue", "bucket_move"):
+            data = {"count": int(get("count")), "amount": number("amount")}
+            if name == "due_soon":
+                date = str(pd.Timestamp(get("date")).date())
+                return {**data, "date": date}, get("count"), t.due_soon_days, date
+            if name == "bucket_move":
+                bucket = str(get("bucket"))
+                data.update(bucket=bucket, bucket_id=bucket_ids.get(bucket))
+                return data, get("count"), t.alert_bucket_days, bucket
+            return data, get("count"), 0.0, ""
         if name == "days_late_jump":
-            return (
-                self.env._(
-                    "%(wadl).1f days late last month, z = %(z).1f (%(method)s, %(months)s months)",
-                    wadl=get("wadl"),
-                    z=get("z") if get("z") is not None and np.isfinite(get("z")) else 99.0,
-                    method=get("method"),
-                    months=int(get("months") or 0),
-                ),
-                None,
-                get("wadl"),
-                t.jump_warn_z,
-                "",
-            )
+            data = {
+                "wadl": number("wadl"),
+                "z": number("z"),
+                "method": get("method"),
+                "months": int(get("months") or 0),
+            }
+            return data, get("wadl"), t.jump_warn_z, ""
         if name in ("ewma_drift", "cusum"):
-            limit = get("ucl") if name == "ewma_drift" else t.cusum_h
-            return (
-                self.env._(
-                    "Days late statistic %(value).2f above its limit %(limit).2f",
-                    value=get("value"),
-                    limit=limit,
-                ),
-                None,
-                get("value"),
-                limit,
-                "",
-            )
+            limit = number("ucl") if name == "ewma_drift" else t.cusum_h
+            return {"value": number("value"), "limit": limit}, get("value"), limit, ""
         if name == "index_drop":
-            return (
-                self.env._(
-                    "Payment index %(short).1f over 3 months against %(long).1f over 12 "
-                    "(%(change).1f)",
-                    short=get("short"),
-                    long=get("long"),
-                    change=get("change"),
-                ),
-                None,
-                get("change"),
-                t.index_drop_warn,
-                "",
-            )
+            data = {key: number(key) for key in ("short", "long", "change")}
+            return data, get("change"), t.index_drop_warn, ""
         if name == "overdue_share":
-            return (
-                self.env._(
-                    "Overdue share %(now).0f%% against %(before).0f%% 90 days before",
-                    now=100 * get("now"),
-                    before=100 * get("before"),
-                ),
-                None,
-                get("change"),
-                t.overdue_share_rise,
-                "",
-            )
+            data = {"now": number("now"), "before": number("before")}
+            return data, get("change"), t.overdue_share_rise, ""
         if name == "credit_utilisation":
-            return (
-                self.env._(
-                    "Exposure %(exposure)s is %(ratio).0f%% of the credit limit %(limit)s",
-                    exposure=money(get("exposure")),
-                    ratio=100 * get("ratio"),
-                    limit=money(get("limit")),
-                ),
-                get("exposure"),
-                get("ratio"),
-                t.utilisation_warn,
-                "",
-            )
+            data = {key: number(key) for key in ("exposure", "limit", "ratio")}
+            return data, get("ratio"), t.utilisation_warn, ""
         # grade_downgrade
-        return (
-            self.env._("Grade %(before)s to %(now)s", before=get("before"), now=get("now")),
-            None,
-            None,
-            None,
-            f"{get('before')}>{get('now')}",
-        )
+        data = {"before": get("before"), "now": get("now")}
+        return data, None, None, f"{get('before')}>{get('now')}"
 
     @api.model
-    def _found_signals(self, company, as_of, frame, bucket_names):
-        """{(partner, signal): values} of the signals on now."""
+    def _found_signals(self, company, as_of, frame, bucket_ids):
+        """{(partner, signal): values} of the signals on now (the engine leaves out those
+        whose amount at risk is under the company's minimum; broken promises here)."""
         found = {}
+        t = company._ar_signal_thresholds()
         frame = frame.loc[(frame.index != 0) & (frame["severity"] != signals.SEVERITY_NONE)]
         for name in signals.SIGNALS:
             on = frame.loc[frame[name] != signals.SEVERITY_NONE]
             for partner_id, row in on.iterrows():
-                evidence, amount, value, threshold, event = self._describe(
-                    company, name, row, bucket_names
-                )
+                data, value, threshold, event = self._describe(name, row, bucket_ids, t)
                 found[int(partner_id), name] = {
                     "severity": row[name],
-                    "evidence": evidence,
-                    "amount": amount,
+                    "evidence_data": data,
+                    "amount_at_risk": float(row[f"{name}_at_risk"]),
                     "value": value,
                     "threshold": threshold,
                     "event": event,
                 }
         for partner_id, (count, amount, ids) in self._broken_promises(company, as_of).items():
+            if amount < t.min_amount - signals.SIGNAL_TOLERANCE:
+                continue
             found[partner_id, "broken_promise"] = {
                 "severity": signals.SEVERITY_ALERT,
-                "evidence": self.env._(
-                    "%(count)s promise(s) to pay not kept, %(amount)s unpaid",
-                    count=count,
-                    amount=company.currency_id.format(amount),
-                ),
-                "amount": amount,
+                "evidence_data": {"count": count, "amount": amount},
+                "amount_at_risk": amount,
                 "value": count,
                 "threshold": company.ar_promise_grace_days,
                 "event": ",".join(map(str, sorted(ids))),
@@ -701,8 +629,8 @@ class ArCollectionRun(models.AbstractModel):
             "severity": values["severity"],
             "severity_rank": SEVERITY_RANK[values["severity"]],
             "event": values["event"],
-            "evidence": values["evidence"],
-            "amount": values["amount"] or 0.0,
+            "evidence_data": values["evidence_data"],
+            "amount_at_risk": values["amount_at_risk"] or 0.0,
             "value": values["value"] or 0.0,
             "threshold": values["threshold"] or 0.0,
             "last_date": as_of,
@@ -715,13 +643,17 @@ class ArCollectionRun(models.AbstractModel):
         if not updates:
             return
         rows = [(row.id, self._signal_vals(values, as_of)) for row, values in updates]
-        names = ["severity", "severity_rank", "evidence", "amount", "value", "threshold"]
+        for _id, vals in rows:  # an SQL array of jsonb goes through its text
+            vals["evidence_data"] = json.dumps(vals["evidence_data"])
+        names = ["severity", "severity_rank", "evidence_data", "amount_at_risk", "value"]
+        names.append("threshold")
         types = {
             "severity_rank": "int4",
-            "amount": "numeric",
+            "amount_at_risk": "numeric",
             "value": "float8",
             "threshold": "float8",
         }
+        casts = {"evidence_data": SQL("::jsonb")}
         columns = {"id": ([r[0] for r in rows], "int4")}
         for name in names:
             columns[name] = ([r[1][name] for r in rows], types.get(name, "varchar"))
@@ -733,7 +665,8 @@ class ArCollectionRun(models.AbstractModel):
               FROM %(unnest)s WHERE s.id = v.id
             """,
                 set=SQL(", ").join(
-                    SQL("%s = v.%s", SQL.identifier(n), SQL.identifier(n)) for n in names
+                    SQL("%s = v.%s%s", SQL.identifier(n), SQL.identifier(n), casts.get(n, SQL()))
+                    for n in names
                 ),
                 as_of=as_of,
                 uid=self.env.uid,
@@ -802,9 +735,6 @@ class ArCollectionRun(models.AbstractModel):
         if not pending:
             return
         managers = self.env["ar.credit.rules"]._credit_managers(company)
-        labels = dict(
-            self.env["ar.customer.signal"]._fields["signal"]._description_selection(self.env)
-        )
         todo = self.env.ref("mail.mail_activity_data_todo")
         model = self.env["ir.model"]._get_id("res.partner")
         activities = []
@@ -813,16 +743,19 @@ class ArCollectionRun(models.AbstractModel):
             user = self._recipient(company, row.partner_id, managers)
             if not user:
                 continue
+            # stored text: worded in the language of the user who will read it
+            worded = row.with_context(lang=user.lang or company.partner_id.lang or "en_US")
+            labels = dict(worded._fields["signal"]._description_selection(worded.env))
             activities.append(
                 {
                     "res_model_id": model,
                     "res_id": row.partner_id.id,
                     "activity_type_id": todo.id,
                     "user_id": user.id,
-                    "summary": self.env._(
+                    "summary": worded.env._(
                         "Receivables alert: %(signal)s", signal=labels[row.signal]
                     ),
-                    "note": row.evidence,
+                    "note": worded.evidence,
                     "date_deadline": fields.Date.context_today(self),
                 }
             )

@@ -152,14 +152,18 @@ class ArExpectedCash(models.Model):
     kind = fields.Selection(
         [
             ("period", "Expected in the period"),
-            ("later", "Expected later"),
-            ("uncertain", "Uncertain"),
+            ("later", "Expected after the last period"),
+            ("uncertain", "Uncertain: no payment history"),
         ],
         required=True,
         readonly=True,
     )
     sequence = fields.Integer(readonly=True, aggregator=None)
-    period = fields.Char(readonly=True, help="The period's dates; 'later' and 'uncertain' apart.")
+    period = fields.Char(
+        readonly=True,
+        help="The period's dates; the amounts expected after the last period and the "
+        "uncertain ones (customers without payment history) on rows of their own.",
+    )
     date_start = fields.Date("From", readonly=True)
     date_end = fields.Date("To", readonly=True)
     amount = _money("Expected amount")

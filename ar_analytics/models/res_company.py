@@ -2,6 +2,14 @@ from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..engine import credit_rules, signals
+from ..engine.constants import (
+    DEFAULT_SIGNAL_MIN_AMOUNT,
+    SIGNAL_PRESET_CAUTIOUS,
+    SIGNAL_PRESET_CUSTOM,
+    SIGNAL_PRESET_RELAXED,
+    SIGNAL_PRESET_STANDARD,
+    SIGNAL_PRESETS,
+)
 
 GRADE_ACTIONS = [
     (credit_rules.ACTION_ALLOW, "Allow"),
@@ -28,6 +36,15 @@ BACKTEST_DATE_FIELDS = {
     "ar_backtest_expected_mae": "expected",
     "ar_backtest_due_mae": "due",
     "ar_backtest_late_mae": "mean_late",
+}
+#: the statistical thresholds a sensitivity preset sets: company field -> engine name
+SIGNAL_PRESET_FIELDS = {
+    "ar_signal_jump_warn": "jump_warn_z",
+    "ar_signal_jump_alert": "jump_alert_z",
+    "ar_signal_ewma_lambda": "ewma_lambda",
+    "ar_signal_ewma_sigmas": "ewma_sigmas",
+    "ar_signal_cusum_k": "cusum_k",
+    "ar_signal_cusum_h": "cusum_h",
 }
 #: the stored suggestion (ar.refresh._suggest_weights)
 SUGGESTION_FIELDS = (
@@ -84,7 +101,7 @@ class ResCompany(models.Model):
         "Minimum observations",
         default=3,
         required=True,
-        help="Fewer payment observations than this: the payment index is undefined.",
+        help="A customer with fewer payments than this gets no payment index.",
         groups=INTERNAL,
     )
     ar_last_refresh = fields.Datetime(
@@ -109,14 +126,15 @@ class ResCompany(models.Model):
     ar_score_dpd_cap = fields.Integer(
         "Oldest overdue: days for zero points",
         default=120,
-        help="S3 falls linearly from 100 (nothing overdue) to 0 at this many days past due.",
+        help="The score's 'oldest overdue item' part goes from full marks (nothing overdue) "
+        "down to zero when the oldest unpaid item is this many days overdue.",
         groups=INTERNAL,
     )
     ar_score_trend_days = fields.Integer(
         "Trend: days of slowdown for zero points",
         default=30,
-        help="S5 falls linearly from 100 (no slowdown) to 0 when recent days late exceed the "
-        "rest of the window by this many days.",
+        help="The score's 'trend' part goes from full marks (paying no later than before) "
+        "down to zero when the customer now pays this many days later than it used to.",
         groups=INTERNAL,
     )
     ar_score_recent_days = fields.Integer(
@@ -130,12 +148,19 @@ class ResCompany(models.Model):
     ar_grade_c = fields.Float("Grade C from", default=50.0, digits=(5, 2), groups=INTERNAL)
     # tiers (metrics.md section 5): cumulative revenue share before the customer
     ar_tier_core = fields.Float(
-        "Core up to cumulative share", default=0.80, digits=(4, 3), groups=INTERNAL
+        "Core up to cumulative share",
+        default=0.80,
+        digits=(4, 3),
+        help="Customers sorted by revenue, largest first: those that together bring this share "
+        "of the revenue are core customers.",
+        groups=INTERNAL,
     )
     ar_tier_important = fields.Float(
         "Important up to cumulative share",
         default=0.95,
         digits=(4, 3),
+        help="The next customers, up to this share of the revenue, are important; the rest are "
+        "general.",
         groups=INTERNAL,
     )
     # credit rules (issue 5): each can be switched on or off
@@ -188,6 +213,31 @@ class ResCompany(models.Model):
         groups=INTERNAL,
     )
     # early-warning signals (metrics.md section 7): the thresholds, and the daily job's state
+    ar_signal_preset = fields.Selection(
+        [
+            (SIGNAL_PRESET_CAUTIOUS, "Cautious: more alerts, earlier"),
+            (SIGNAL_PRESET_STANDARD, "Standard"),
+            (SIGNAL_PRESET_RELAXED, "Relaxed: fewer alerts"),
+            (SIGNAL_PRESET_CUSTOM, "Custom"),
+        ],
+        "Alert sensitivity",
+        compute="_compute_ar_signal_preset",
+        inverse="_inverse_ar_signal_preset",
+        store=True,
+        readonly=False,
+        help="How readily a customer whose payments are getting later is flagged. Cautious "
+        "flags it sooner (more alerts), Relaxed only on a clear change (fewer alerts); "
+        "Standard suits most companies. Custom: the detailed thresholds were changed by hand.",
+        groups=INTERNAL,
+    )
+    ar_signal_min_amount = fields.Monetary(
+        "Minimum amount at risk",
+        currency_field="currency_id",
+        default=DEFAULT_SIGNAL_MIN_AMOUNT,
+        help="A warning or an alert is raised only when the amount it concerns (what the "
+        "customer owes that is late, due or over its limit) reaches this amount.",
+        groups=INTERNAL,
+    )
     ar_signal_due_days = fields.Integer(
         "Due soon within (days)", default=signals.DUE_SOON_DAYS, groups=INTERNAL
     )
@@ -230,38 +280,48 @@ class ResCompany(models.Model):
     ar_signal_monitor_months = fields.Integer(
         "Drift: months monitored",
         default=signals.MONITOR_MONTHS,
-        help="EWMA and CUSUM watch these last months of days late, against the 12 before.",
+        help="The drift checks compare how late the customer paid in these last months with "
+        "the 12 months before.",
         groups=INTERNAL,
     )
     ar_signal_index_warn = fields.Float(
         "Payment index drop: warning at",
         default=signals.INDEX_DROP_WARN,
         digits=(6, 1),
+        help="Points (a negative number): warn when the payment index of the last 3 months is "
+        "this much below that of the last 12 months.",
         groups=INTERNAL,
     )
     ar_signal_index_alert = fields.Float(
         "Payment index drop: alert at",
         default=signals.INDEX_DROP_ALERT,
         digits=(6, 1),
+        help="Points (a negative number): alert when the payment index of the last 3 months is "
+        "this much below that of the last 12 months.",
         groups=INTERNAL,
     )
     ar_signal_overdue_rise = fields.Float(
         "Overdue share rise in 90 days",
         default=signals.OVERDUE_SHARE_RISE,
-        digits=(4, 2),
-        help="As a fraction: 0.20 warns when the overdue share is 20 points higher.",
+        digits=(5, 4),
+        help="Warn when the overdue part of what the customer owes is this many percentage "
+        "points higher than 90 days before.",
         groups=INTERNAL,
     )
     ar_signal_limit_warn = fields.Float(
         "Credit limit used: warning above",
         default=signals.UTILISATION_WARN,
-        digits=(4, 2),
+        digits=(5, 4),
+        help="What the customer owes (open invoices and confirmed orders not yet invoiced) as "
+        "a percentage of its credit limit.",
         groups=INTERNAL,
     )
     ar_signal_limit_alert = fields.Float(
         "Credit limit used: alert above",
         default=signals.UTILISATION_ALERT,
-        digits=(4, 2),
+        digits=(5, 4),
+        help="What the customer owes (open invoices and confirmed orders not yet invoiced) as "
+        "a percentage of its credit limit.",
         groups=INTERNAL,
     )
     ar_signal_notify = fields.Selection(
@@ -280,10 +340,20 @@ class ResCompany(models.Model):
     ar_backtest_date = fields.Date("Backtest as of", readonly=True, groups=INTERNAL)
     ar_backtest_customers = fields.Integer("Backtest customers", readonly=True, groups=INTERNAL)
     ar_backtest_spearman = fields.Float(
-        "Rank correlation", readonly=True, digits=(4, 3), groups=INTERNAL
+        "Rank correlation",
+        readonly=True,
+        digits=(4, 3),
+        help="1: the grades ranked the customers exactly by how late they paid since; 0: not "
+        "at all.",
+        groups=INTERNAL,
     )
     ar_backtest_capture = fields.Float(
-        "Late payers graded C or D", readonly=True, digits=(4, 3), groups=INTERNAL
+        "Late payers graded C or D",
+        readonly=True,
+        digits=(4, 3),
+        help="Of the customers who then paid more than 30 days late, the share the grades had "
+        "put in C or D.",
+        groups=INTERNAL,
     )
     ar_backtest_predictor_ids = fields.One2many(
         "ar.backtest.predictor",
@@ -340,8 +410,9 @@ class ResCompany(models.Model):
         "Gain of the suggested weights",
         readonly=True,
         digits=(4, 3),
-        help="Rank correlation of the suggested weights minus the current weights', on the "
-        "last backtest period (the weights were chosen on the period before it).",
+        help="How much better the suggested weights ranked customers by later lateness than "
+        "the current ones, on the latest half-year, which was not used to choose them (above "
+        "0: better).",
         groups=INTERNAL,
     )
 
@@ -419,9 +490,9 @@ class ResCompany(models.Model):
                 raise ValidationError(
                     self.env._(
                         "Tier cut-offs must satisfy "
-                        "0 < core (%(core)s) < important (%(important)s) <= 1.",
-                        core=core,
-                        important=important,
+                        "0 %% < core (%(core)s) < important (%(important)s) <= 100 %%.",
+                        core=f"{100 * core:g} %",
+                        important=f"{100 * important:g} %",
                     )
                 )
 
@@ -465,9 +536,14 @@ class ResCompany(models.Model):
         "ar_signal_overdue_rise",
         "ar_signal_limit_warn",
         "ar_signal_limit_alert",
+        "ar_signal_min_amount",
     )
     def _check_ar_signals(self):
         for company in self:
+            if company.ar_signal_min_amount < 0:
+                raise ValidationError(
+                    self.env._("Signals: the minimum amount at risk cannot be negative.")
+                )
             if company.ar_signal_due_days < 0 or company.ar_signal_bucket_days < 1:
                 raise ValidationError(
                     self.env._(
@@ -506,7 +582,9 @@ class ResCompany(models.Model):
                 )
             if not 0 < company.ar_signal_overdue_rise <= 1:
                 raise ValidationError(
-                    self.env._("Signals: the overdue share rise is a fraction in (0, 1].")
+                    self.env._(
+                        "Signals: the overdue share rise must be more than 0 % and at most 100 %."
+                    )
                 )
             if not 0 < company.ar_signal_limit_warn <= company.ar_signal_limit_alert:
                 raise ValidationError(
@@ -534,7 +612,36 @@ class ResCompany(models.Model):
             overdue_share_rise=self.ar_signal_overdue_rise,
             utilisation_warn=self.ar_signal_limit_warn,
             utilisation_alert=self.ar_signal_limit_alert,
+            min_amount=self.ar_signal_min_amount,
         )
+
+    @api.model
+    def _ar_signal_preset_values(self, preset):
+        """{company field: value} of the statistical thresholds of ``preset`` (none for
+        custom)."""
+        values = SIGNAL_PRESETS.get(preset, {})
+        return {field: values[key] for field, key in SIGNAL_PRESET_FIELDS.items() if values}
+
+    @api.model
+    def _ar_matching_signal_preset(self, values):
+        """The preset whose thresholds are ``values`` ({company field: value}), else custom."""
+        return signals.matching_preset(
+            {key: values[field] for field, key in SIGNAL_PRESET_FIELDS.items()}
+        )
+
+    @api.depends(*SIGNAL_PRESET_FIELDS)
+    def _compute_ar_signal_preset(self):
+        # thresholds changed by hand show as custom, unless they are a preset's
+        for company in self:
+            company.ar_signal_preset = self._ar_matching_signal_preset(
+                {field: company[field] for field in SIGNAL_PRESET_FIELDS}
+            )
+
+    def _inverse_ar_signal_preset(self):
+        for company in self:
+            values = self._ar_signal_preset_values(company.ar_signal_preset)
+            if values:
+                company.write(values)
 
     @tools.ormcache("self.id")
     def _ar_tree_ids(self):

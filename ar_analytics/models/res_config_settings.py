@@ -1,4 +1,6 @@
-from odoo import fields, models
+from odoo import api, fields, models
+
+from .res_company import SIGNAL_PRESET_FIELDS
 
 
 class ResConfigSettings(models.TransientModel):
@@ -44,6 +46,10 @@ class ResConfigSettings(models.TransientModel):
     ar_promise_grace_days = fields.Integer(
         related="company_id.ar_promise_grace_days", readonly=False
     )
+    ar_signal_preset = fields.Selection(related="company_id.ar_signal_preset", readonly=False)
+    ar_signal_min_amount = fields.Monetary(
+        related="company_id.ar_signal_min_amount", readonly=False
+    )
     ar_signal_due_days = fields.Integer(related="company_id.ar_signal_due_days", readonly=False)
     ar_signal_bucket_days = fields.Integer(
         related="company_id.ar_signal_bucket_days", readonly=False
@@ -85,6 +91,21 @@ class ResConfigSettings(models.TransientModel):
     ar_suggest_spearman = fields.Float(related="company_id.ar_suggest_spearman")
     ar_suggest_current_spearman = fields.Float(related="company_id.ar_suggest_current_spearman")
     ar_suggest_gain = fields.Float(related="company_id.ar_suggest_gain")
+
+    @api.onchange("ar_signal_preset")
+    def _onchange_ar_signal_preset(self):
+        """A preset shows its thresholds (developer mode) before it is saved."""
+        for settings in self:
+            values = self.env["res.company"]._ar_signal_preset_values(settings.ar_signal_preset)
+            settings.update(values)
+
+    @api.onchange(*SIGNAL_PRESET_FIELDS)
+    def _onchange_ar_signal_thresholds(self):
+        """A threshold changed by hand makes the preset custom (unless they are a preset's)."""
+        for settings in self:
+            settings.ar_signal_preset = self.env["res.company"]._ar_matching_signal_preset(
+                {field: settings[field] for field in SIGNAL_PRESET_FIELDS}
+            )
 
     def action_ar_refresh(self):
         """Refresh the receivables figures of the settings' company now."""
@@ -155,7 +176,7 @@ class ResConfigSettings(models.TransientModel):
         return self._ar_notify(
             self.env._(
                 "Credit score weights set to %(weights)s; the scores change at the next refresh.",
-                weights=" / ".join(f"{weight:.2f}" for weight in weights),
+                weights=" / ".join(f"{100 * weight:g} %" for weight in weights),
             )
         )
 

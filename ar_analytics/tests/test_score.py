@@ -4,6 +4,8 @@ backtest against the score's ingredients and naive dates, suggested weights."""
 import datetime
 import math
 
+from lxml import etree
+
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
@@ -485,3 +487,70 @@ class TestBacktest(ArCase):
             with self.subTest(customer=partner.name):
                 self.assertAlmostEqual(stat.credit_score, stat.score_age)
         self.assertNotEqual(before, {p: self._stat(p).credit_score for p in self.customers})
+
+
+#: settings typed as fractions and shown as percentages
+PERCENT_SETTINGS = (
+    *(f"ar_{name}" for name in WEIGHT_FIELDS),
+    *(f"ar_suggest_{name}" for name in WEIGHT_FIELDS),
+    "ar_tier_core",
+    "ar_tier_important",
+    "ar_signal_overdue_rise",
+    "ar_signal_limit_warn",
+    "ar_signal_limit_alert",
+    "ar_backtest_capture",
+)
+
+
+@tagged("post_install", "-at_install")
+class TestSettingsView(ArCase):
+    """What a finance user sees in Settings > Receivables Analytics."""
+
+    def _arch(self):
+        user = new_test_user(
+            self.env,
+            login="ar_settings_manager",
+            groups="base.group_system,account.group_account_manager,"
+            "ar_analytics.group_ar_analytics_credit_manager",
+        )
+        views = self.env["res.config.settings"].with_user(user).get_views([(False, "form")])
+        return etree.fromstring(views["views"]["form"]["arch"])
+
+    def test_ratios_are_percentages(self):
+        arch = self._arch()
+        for name in PERCENT_SETTINGS:
+            with self.subTest(field=name):
+                nodes = arch.xpath(f"//field[@name='{name}']")
+                self.assertTrue(nodes)
+                self.assertEqual({node.get("widget") for node in nodes}, {"percentage"})
+        # a percentage with a decimal is kept
+        self.env.company.ar_signal_overdue_rise = 0.125
+        self.assertEqual(self.env.company.ar_signal_overdue_rise, 0.125)
+
+    def test_help_speaks_plainly(self):
+        arch = etree.tostring(self._arch(), encoding="unicode")
+        helps = [field.help or "" for name, field in self.env["res.company"]._fields.items()]
+        for text in (arch, *helps):
+            for jargon in ("metrics.md", "section 7", "S3 ", "S5 ", "As a fraction"):
+                self.assertNotIn(jargon, text)
+
+    def test_a_backtest_never_run_says_so(self):
+        company = self.env.company
+        self.assertFalse(company.ar_backtest_date)
+        arch = self._arch()
+        [note] = arch.xpath("//div[@invisible='ar_backtest_date']")
+        self.assertEqual(note.text.strip(), "The backtest has not run yet.")
+        for name in ("ar_backtest_customers", "ar_backtest_spearman", "ar_backtest_capture"):
+            with self.subTest(field=name):
+                [node] = arch.xpath(f"//field[@name='{name}']")
+                hidden = [
+                    parent.get("invisible")
+                    for parent in node.iterancestors()
+                    if parent.get("invisible")
+                ]
+                self.assertIn("not ar_backtest_date", hidden)
+        [lines] = arch.xpath("//field[@name='ar_backtest_predictor_ids']")
+        self.assertIn(
+            "not ar_backtest_date",
+            " ".join(p.get("invisible") or "" for p in lines.iterancestors()),
+        )

@@ -3,11 +3,15 @@ a customer built to deteriorate, the daily job's activities, broken promises, se
 
 import datetime
 
+from lxml import etree
+
 from odoo import Command, fields
 from odoo.exceptions import ValidationError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from ..engine import forecast as engine_forecast
+from ..engine.constants import DEFAULT_SIGNAL_MIN_AMOUNT, SIGNAL_PRESETS
+from ..models.res_company import SIGNAL_PRESET_FIELDS
 from .common import ArCase
 
 D = datetime.date
@@ -156,7 +160,7 @@ class TestSignals(ArCase):
         self._evaluate(D(2026, 3, 10))
         broken = self._signals(partner, signal="broken_promise")
         self.assertEqual(broken.severity, "alert")
-        self.assertAlmostEqual(broken.amount, 300.0)
+        self.assertAlmostEqual(broken.amount_at_risk, 300.0)
         self.assertEqual(broken.event, str(invoice.id))
         self.assertEqual(self._activities(partner).user_id, self.manager)
         self._pay(invoice, 500.0, D(2026, 3, 12))
@@ -295,3 +299,204 @@ class TestSignals(ArCase):
             )
             other.rollback()
         self.assertTrue(self.job._run_company(self.company, as_of=DRIFT_MONTH_END))
+
+    # -- amount at risk, minimum amount, order, wording ----------------------------------------
+    def _on_credit(self, name, amount, limit):
+        """A customer owing ``amount`` (not yet due) against a credit limit of ``limit``."""
+        partner = self.env["res.partner"].create({"name": name, "is_company": True})
+        partner.with_company(self.company).credit_limit = limit
+        today = fields.Date.context_today(self.job)
+        self._invoice(partner, today - datetime.timedelta(days=5), amount)
+        return partner
+
+    def test_amount_at_risk_per_kind(self):
+        self._evaluate(DRIFT_MONTH_END, notify=False)
+        # the February invoice, paid in March, is all the customer owes at the end of February
+        owed = self.invoices[13].amount_total
+        for name in ("ewma_drift", "cusum", "days_late_jump"):
+            self.assertAlmostEqual(self._signals(signal=name).amount_at_risk, owed, 2, name)
+        partner = self.env["res.partner"].create({"name": "Promiser", "is_company": True})
+        invoice = self._invoice(partner, D(2026, 1, 5), 500.0)
+        invoice.write({"ar_promise_date": D(2026, 2, 1), "ar_promise_amount": 300.0})
+        self._evaluate(DRIFT_MONTH_END, notify=False)
+        broken = self._signals(partner, signal="broken_promise")
+        self.assertAlmostEqual(broken.amount_at_risk, 300.0)
+        unpaid = self.company.currency_id.format(300.0)
+        self.assertEqual(broken.evidence, f"1 promise(s) to pay not kept, {unpaid} unpaid")
+
+    def test_credit_limit_at_risk_is_the_amount_over_it(self):
+        self.company.account_use_credit_limit = True
+        self.assertEqual(self.company.ar_signal_min_amount, DEFAULT_SIGNAL_MIN_AMOUNT)
+        cent = self._on_credit("A cent over", 500.0, 499.99)
+        near = self._on_credit("A cent over a large limit", 2000.0, 1999.99)
+        over = self._on_credit("Well over", 1500.0, 1000.0)
+        self._evaluate(fields.Date.context_today(self.job), notify=False)
+        # 0.01 over the limit is no alert; 50.01 over 90 % of it is under the minimum too
+        self.assertFalse(self._signals(cent, signal="credit_utilisation"))
+        warning = self._signals(near, signal="credit_utilisation")
+        self.assertEqual(warning.severity, "warn")
+        self.assertAlmostEqual(warning.amount_at_risk, 2000.0 - 0.9 * 1999.99, 2)
+        alert = self._signals(over, signal="credit_utilisation")
+        self.assertEqual(alert.severity, "alert")
+        self.assertAlmostEqual(alert.amount_at_risk, 500.0)
+        self.company.ar_signal_min_amount = 0.0
+        self._evaluate(fields.Date.context_today(self.job), notify=False)
+        tiny = self._signals(cent, signal="credit_utilisation")
+        self.assertEqual(tiny.severity, "alert")
+        self.assertAlmostEqual(tiny.amount_at_risk, 0.01)
+
+    def test_minimum_amount_filters_signals(self):
+        owed = self.invoices[13].amount_total
+        self.company.ar_signal_min_amount = owed + 1
+        self._evaluate(DRIFT_MONTH_END)
+        self.assertFalse(self._signals())
+        self.assertFalse(self._activities())
+        self.assertEqual(self.customer.ar_signal_severity, "none")
+        self.company.ar_signal_min_amount = owed
+        self._evaluate(DRIFT_MONTH_END)
+        self.assertEqual(len(self._signals(severity="alert")), 3)
+        with self.assertRaises(ValidationError), self.env.cr.savepoint():
+            self.company.ar_signal_min_amount = -1.0
+
+    def test_largest_amount_at_risk_first(self):
+        Signal = self.env["ar.customer.signal"]
+        rows = Signal.sudo().create(
+            [
+                {
+                    "company_id": self.company.id,
+                    "partner_id": self.env["res.partner"].create({"name": f"Owes {amount}"}).id,
+                    "signal": "new_overdue",
+                    "severity": severity,
+                    "severity_rank": 1 + (severity == "alert"),
+                    "amount_at_risk": amount,
+                }
+                for amount, severity in ((150.0, "alert"), (9000.0, "warn"), (800.0, "alert"))
+            ]
+        )
+        found = Signal.search([("id", "in", rows.ids)])
+        self.assertEqual(found.mapped("amount_at_risk"), [9000.0, 800.0, 150.0])
+        arch = Signal.get_views([(False, "list")])["views"]["list"]["arch"]
+        self.assertIn('name="amount_at_risk"', arch)
+
+    def _chinese(self):
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(["ar_analytics"], ["zh_CN"])
+
+    def test_evidence_and_activities_in_the_readers_language(self):
+        self._chinese()
+        self.salesperson.lang = "zh_CN"
+        self._evaluate(DRIFT_MONTH_END)
+        ewma = self._signals(signal="ewma_drift")
+        # worded when read: the same record in each reader's language
+        self.assertIn("Days late statistic", ewma.with_context(lang="en_US").evidence)
+        self.assertIn("逾期天数统计量", ewma.with_context(lang="zh_CN").evidence)
+        jump = self._signals(signal="days_late_jump").with_context(lang="zh_CN")
+        self.assertNotIn("days late", jump.evidence)
+        self.assertEqual(
+            ewma.with_context(lang="en_US").display_name,
+            "Steady Then Late — Days-late drift (EWMA)",
+        )
+        self.assertEqual(
+            ewma.with_context(lang="zh_CN").display_name, "Steady Then Late — 逾期天数漂移（EWMA）"
+        )
+        # the activities are stored: worded in their recipient's language
+        activities = self._activities()
+        self.assertEqual(len(activities), 3)
+        for activity in activities:
+            self.assertTrue(activity.summary.startswith("应收预警："), activity.summary)
+            self.assertNotIn("Receivables alert", activity.summary)
+        summaries = set(activities.mapped("summary"))
+        self.assertIn("应收预警：逾期天数漂移（EWMA）", summaries)
+        self.assertIn("逾期天数统计量", " ".join(activities.mapped("note")))
+
+    def test_activities_in_english_for_an_english_recipient(self):
+        self._chinese()
+        self.company.partner_id.lang = "zh_CN"
+        self.salesperson.lang = "en_US"
+        self._evaluate(DRIFT_MONTH_END)
+        self.assertIn(
+            "Receivables alert: Days-late drift (EWMA)", self._activities().mapped("summary")
+        )
+
+    def test_grade_downgrade_evidence_in_chinese(self):
+        self._chinese()
+        Signal = self.env["ar.customer.signal"].sudo()
+        row = Signal.create(
+            {
+                "company_id": self.company.id,
+                "partner_id": self.customer.id,
+                "signal": "grade_downgrade",
+                "severity": "alert",
+                "severity_rank": 2,
+                "evidence_data": {"before": "C", "now": "D"},
+                "amount_at_risk": 500.0,
+            }
+        )
+        self.assertEqual(row.with_context(lang="en_US").evidence, "Grade C to D")
+        self.assertEqual(row.with_context(lang="zh_CN").evidence, "等级由 C 降至 D")
+        self.assertEqual(row.with_context(lang="zh_CN").display_name, "Steady Then Late — 等级下调")
+
+    # -- sensitivity presets -----------------------------------------------------------------------
+    def test_presets_set_the_statistical_thresholds(self):
+        company = self.company
+        self.assertEqual(company.ar_signal_preset, "standard")
+        company.ar_signal_preset = "cautious"
+        thresholds = company._ar_signal_thresholds()
+        for name, value in SIGNAL_PRESETS["cautious"].items():
+            self.assertEqual(getattr(thresholds, name), value, name)
+        self.assertEqual(company.ar_signal_cusum_h, 4.0)
+        # a threshold changed by hand: custom; back to the preset's value: the preset again
+        company.ar_signal_cusum_h = 4.5
+        self.assertEqual(company.ar_signal_preset, "custom")
+        company.ar_signal_cusum_h = 4.0
+        self.assertEqual(company.ar_signal_preset, "cautious")
+        # the settings form: a preset shows its values, a value by hand makes it custom
+        settings = self.env["res.config.settings"].new({"company_id": company.id})
+        settings.ar_signal_preset = "relaxed"
+        settings._onchange_ar_signal_preset()
+        self.assertEqual(settings.ar_signal_ewma_sigmas, 3.5)
+        settings.ar_signal_jump_warn = 2.2
+        settings._onchange_ar_signal_thresholds()
+        self.assertEqual(settings.ar_signal_preset, "custom")
+        self.assertEqual(company.ar_signal_preset, "cautious", "nothing saved yet")
+        saved = self.env["res.config.settings"].create({"ar_signal_preset": "relaxed"})
+        saved.execute()
+        self.assertEqual(company.ar_signal_preset, "relaxed")
+        self.assertEqual(company.ar_signal_cusum_h, SIGNAL_PRESETS["relaxed"]["cusum_h"])
+
+    def test_the_job_uses_the_preset_limits(self):
+        self.company.ar_signal_preset = "relaxed"
+        self._evaluate(DRIFT_MONTH_END, notify=False)
+        ewma, cusum = self._signals(signal="ewma_drift"), self._signals(signal="cusum")
+        self.assertEqual(cusum.threshold, SIGNAL_PRESETS["relaxed"]["cusum_h"])
+        relaxed_limit = ewma.threshold
+        self.company.ar_signal_preset = "cautious"
+        self._evaluate(DRIFT_MONTH_END, notify=False)
+        self.assertEqual(cusum.threshold, SIGNAL_PRESETS["cautious"]["cusum_h"])
+        # the same drift: a lower limit with the cautious preset (2.5 sigmas against 3.5)
+        self.assertLess(ewma.threshold, relaxed_limit)
+
+    def test_statistical_thresholds_only_in_developer_mode(self):
+        admin = new_test_user(
+            self.env,
+            login="ar_signal_admin",
+            groups="base.group_system,account.group_account_manager",
+        )
+        settings = self.env["res.config.settings"].with_user(admin)
+        arch = etree.fromstring(settings.get_views([(False, "form")])["views"]["form"]["arch"])
+
+        def hidden(node):
+            return any(n.get("invisible") == "1" for n in (node, *node.iterancestors()))
+
+        # outside developer mode (no debug session here) the block is hidden
+        [block] = arch.xpath("//div[@id='ar_signal_statistics']")
+        self.assertTrue(hidden(block))
+        for name in ("ar_signal_preset", "ar_signal_min_amount", "ar_signal_limit_warn"):
+            [node] = arch.xpath(f"//field[@name='{name}']")
+            self.assertFalse(hidden(node), name)
+        for name in SIGNAL_PRESET_FIELDS:
+            [node] = arch.xpath(f"//field[@name='{name}']")
+            self.assertIn(block, node.iterancestors(), name)
+        source = etree.fromstring(self.env.ref("ar_analytics.res_config_settings_view_form").arch)
+        [block] = source.xpath("//div[@id='ar_signal_statistics']")
+        self.assertEqual(block.get("groups"), "base.group_no_one")

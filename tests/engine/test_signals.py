@@ -350,3 +350,107 @@ def test_customer_signals_of_a_book_without_items(ledger):
     out = signals.customer_signals(settled(ledger), AS_OF)
     assert out.empty
     assert list(out.columns) == signals.signal_columns()
+
+
+# --- amount at risk, minimum amount, presets (docs/metrics.md "Early-warning signals") ------
+
+
+@pytest.fixture
+def at_risk_book(ledger):
+    """Customer 1 of the vector: 500 due soon, 300 newly past due, 200 moved into 61-90,
+    1,000 not due; customer 2: nothing open."""
+    for amount, due in ((500, "2024-07-05"), (300, "2024-06-29"), (200, "2024-04-30")):
+        ledger.item(amount, "2024-05-01", due)
+    ledger.item(1000, "2024-05-01", "2024-07-30")
+    paid = ledger.item(100, "2024-01-01", "2024-02-01", partner=2)
+    ledger.alloc(paid, 100, "2024-02-01")
+    return settled(ledger)
+
+
+def at_risk_inputs(limit=1999.99, exposure=2000.0):
+    return pd.DataFrame(
+        {
+            "overdue_share": [0.25, np.nan],
+            "overdue_share_before": [0.0, np.nan],
+            "exposure": [exposure, np.nan],
+            "credit_limit": [limit, np.nan],
+            "grade": ["D", None],
+            "grade_before": ["B", None],
+        },
+        index=pd.Index([1, 2], name="partner_id"),
+    )
+
+
+DRIFTING = {2: [*STEADY, 10, 10, 10, 20, 25, 30]}
+
+
+def at_risk_signals(items_out, min_amount, **inputs):
+    return signals.customer_signals(
+        items_out,
+        AS_OF,
+        monthly=monthly_wadl(DRIFTING),
+        customers=at_risk_inputs(**inputs),
+        thresholds=signals.SignalThresholds(min_amount=min_amount),
+    )
+
+
+def test_amount_at_risk_per_signal(at_risk_book):
+    out = at_risk_signals(at_risk_book, 100.0)
+    row = out.loc[1]
+    expected = {
+        "due_soon": ("warn", 500.0),
+        "new_overdue": ("warn", 300.0),
+        "bucket_move": ("alert", 200.0),
+        "overdue_share": ("warn", 500.0),
+        "grade_downgrade": ("alert", 2000.0),
+        "credit_utilisation": ("warn", 2000.0 - 0.9 * 1999.99),
+    }
+    for name, (severity, amount) in expected.items():
+        assert row[name] == severity, name
+        assert row[f"{name}_at_risk"] == pytest.approx(amount), name
+    assert row["severity"] == "alert"
+
+
+def test_lateness_signals_risk_the_open_receivable(at_risk_book):
+    out = at_risk_signals(at_risk_book, 0.0)
+    assert out.loc[2, ["days_late_jump", "ewma_drift", "cusum"]].tolist() == ["alert"] * 3
+    assert out.loc[2, "days_late_jump_at_risk"] == 0.0, "nothing open"
+    assert out.loc[1, "grade_downgrade_at_risk"] == pytest.approx(2000.0)
+    filtered = at_risk_signals(at_risk_book, 100.0)
+    assert filtered.loc[2, ["days_late_jump", "ewma_drift", "cusum"]].tolist() == ["none"] * 3
+    assert filtered.loc[2, "severity"] == "none"
+
+
+def test_minimum_amount_filters_signals(at_risk_book):
+    out = at_risk_signals(at_risk_book, 250.0).loc[1]
+    assert out["bucket_move"] == "none", "200 < 250"
+    assert out["new_overdue"] == "warn", "300 >= 250"
+    assert out["credit_utilisation"] == "none", "0.01 over the limit, 200.009 over 90 %"
+    assert at_risk_signals(at_risk_book, 0.0).loc[1, "credit_utilisation"] == "alert"
+
+
+def test_a_limit_exceeded_by_a_cent_raises_no_alert(at_risk_book):
+    small = at_risk_signals(at_risk_book, 100.0, limit=150.0, exposure=150.01).loc[1]
+    assert small["credit_utilisation"] == "none", "0.01 over the limit, 15.01 over 90 %"
+    assert small["credit_utilisation_at_risk"] == pytest.approx(150.01 - 135.0)
+    over = at_risk_signals(at_risk_book, 100.0, limit=1000.0, exposure=1150.0).loc[1]
+    assert over["credit_utilisation"] == "alert"
+    assert over["credit_utilisation_at_risk"] == pytest.approx(150.0)
+
+
+@pytest.mark.parametrize(
+    ("preset", "ewma", "cusum"),
+    [("cautious", "alert", "alert"), ("standard", "alert", "none"), ("relaxed", "none", "none")],
+)
+def test_sensitivity_presets(preset, ewma, cusum):
+    thresholds = signals.preset_thresholds(preset)
+    assert signals.ewma_drift(X, 5, 2, thresholds).severity == ewma
+    assert signals.cusum(X, 5, 2, thresholds).severity == cusum
+    assert signals.matching_preset(thresholds._asdict()) == preset
+
+
+def test_standard_preset_is_the_default_and_a_change_is_custom():
+    defaults = signals.SignalThresholds()
+    assert signals.preset_thresholds("standard") == defaults
+    assert signals.matching_preset(defaults._asdict()) == "standard"
+    assert signals.matching_preset({**defaults._asdict(), "cusum_h": 4.5}) == "custom"
