@@ -65,6 +65,8 @@ class ArCreditCheckedMixin(models.AbstractModel):
             "name": self.env._("Override the credit rules"),
             "res_model": "ar.credit.override.wizard",
             "view_mode": "form",
+            # the refusal dialog runs it as is (no server-side cleaning): views are needed
+            "views": [(False, "form")],
             "target": "new",
             "context": {f"default_{self._ar_credit_wizard_field}": self.id},
         }

@@ -279,19 +279,38 @@ class ArCreditRules(models.AbstractModel):
         return self.env._("Credit grade %(grade)s", grade=grade)
 
     @api.model
-    def _explain(self, company, finding):
-        """(what blocks, what would unblock it) for one finding, in the user's language."""
+    def _explain(self, company, finding, new_order=False):
+        """(what blocks, what would unblock it) for one finding, in the user's language.
+        The rule's label (``_rule_label``) precedes it: the text does not name the rule
+        again. ``new_order``: any new order of the customer, not a document (no amount)."""
 
         def money(amount):
             return formatLang(self.env, amount, currency_obj=company.currency_id)
 
         fig = finding.figures
+        if finding.rule == credit_rules.RULE_LIMIT and new_order:
+            # checked with the smallest amount: the exposure already reaches the limit
+            return (
+                self.env._(
+                    "The exposure %(exposure)s (open receivables %(credit)s + confirmed "
+                    "orders not invoiced %(to_invoice)s) has reached the limit of %(limit)s: "
+                    "any new order would exceed it.",
+                    exposure=money(fig["credit"] + fig["credit_to_invoice"]),
+                    credit=money(fig["credit"]),
+                    to_invoice=money(fig["credit_to_invoice"]),
+                    limit=money(fig["limit"]),
+                ),
+                self.env._(
+                    "collect part of the open receivables, raise the limit, or have the "
+                    "order paid in advance."
+                ),
+            )
         if finding.rule == credit_rules.RULE_LIMIT:
             return (
                 self.env._(
-                    "Exposure after this order %(exposure)s exceeds the credit limit "
-                    "%(limit)s by %(excess)s (open receivables %(credit)s + confirmed orders "
-                    "not invoiced %(to_invoice)s + this document %(amount)s).",
+                    "Exposure after this order %(exposure)s exceeds the limit of %(limit)s "
+                    "by %(excess)s (open receivables %(credit)s + confirmed orders not "
+                    "invoiced %(to_invoice)s + this document %(amount)s).",
                     exposure=money(fig["exposure"]),
                     limit=money(fig["limit"]),
                     excess=money(fig["excess"]),
@@ -300,8 +319,8 @@ class ArCreditRules(models.AbstractModel):
                     amount=money(fig["amount"]),
                 ),
                 self.env._(
-                    "collect at least %(excess)s, reduce the order, raise the customer's "
-                    "credit limit, or have it paid in advance.",
+                    "collect at least %(excess)s, reduce the order, raise the limit, or have "
+                    "it paid in advance.",
                     excess=money(fig["excess"]),
                 ),
             )
@@ -325,29 +344,32 @@ class ArCreditRules(models.AbstractModel):
                         max=money(fig["max_amount"]),
                     )
                 )
+            # the label says "Overdue items": the reasons alone, as a sentence
+            reasons = "; ".join(reasons)
             return (
-                self.env._(
-                    "The customer has overdue items: %(reasons)s.", reasons="; ".join(reasons)
-                ),
-                self.env._("collect the overdue items, or have the order paid in advance."),
+                self.env._("%(reasons)s.", reasons=reasons[:1].upper() + reasons[1:]),
+                self.env._("collect what is past due, or have the order paid in advance."),
             )
-        grade = fig.get("grade") or self.env._("unrated")
+        # the label names the grade ("Credit grade C"): the texts below do not repeat it
         if finding.action == credit_rules.ACTION_APPROVAL:
             return (
-                self.env._(
-                    "Orders of grade %(grade)s customers need a credit manager's approval.",
-                    grade=grade,
-                ),
+                self.env._("Every order needs a credit manager's approval."),
                 self.env._("ask a credit manager to approve it (Request credit approval)."),
             )
         if finding.action == credit_rules.ACTION_PREPAY:
-            return (
-                self.env._(
-                    "Grade %(grade)s customers pay in advance: this document (%(amount)s) is "
+            if new_order:
+                problem = self.env._(
+                    "Customers of this grade pay in advance: a new order must be paid in "
+                    "full before it is confirmed."
+                )
+            else:
+                problem = self.env._(
+                    "Customers of this grade pay in advance: this document (%(amount)s) is "
                     "not paid.",
-                    grade=grade,
                     amount=money(fig["amount"]),
-                ),
+                )
+            return (
+                problem,
                 self.env._(
                     "have the customer pay the full amount online before confirmation (send "
                     "the quotation with online payment)."
@@ -355,9 +377,8 @@ class ArCreditRules(models.AbstractModel):
             )
         return (
             self.env._(
-                "Grade %(grade)s: new orders are held while an item is more than %(days)s "
-                "days past due; the oldest is %(dpd)s days past due.",
-                grade=grade,
+                "New orders are held while an item is more than %(days)s days past due; the "
+                "oldest is %(dpd)s days past due.",
                 days=fig["days"],
                 dpd=fig["max_days_past_due"],
             ),
@@ -369,18 +390,28 @@ class ArCreditRules(models.AbstractModel):
         )
 
     @api.model
-    def _message(self, company, document, partner, findings, html=False):
-        """The verdict on ``document`` (its display name) as text or HTML."""
-        header = self.env._(
-            "%(document)s for %(partner)s breaks %(company)s's credit rules:",
-            document=document,
-            partner=partner.commercial_partner_id.display_name,
-            company=company.name,
-        )
-        footer = self.env._("A credit manager can override the rules with a reason.")
+    def _message(self, company, document, partner, findings, html=False, footer=None):
+        """The verdict on ``document`` (its display name; None: any new order of the
+        customer) as text or HTML, ending with ``footer`` (default: who can override)."""
+        new_order = document is None
+        if new_order:
+            header = self.env._(
+                "A new order for %(partner)s would be blocked by %(company)s's credit rules:",
+                partner=partner.commercial_partner_id.display_name,
+                company=company.name,
+            )
+        else:
+            header = self.env._(
+                "%(document)s for %(partner)s breaks %(company)s's credit rules:",
+                document=document,
+                partner=partner.commercial_partner_id.display_name,
+                company=company.name,
+            )
+        if footer is None:
+            footer = self.env._("A credit manager can override the rules with a reason.")
         lines = []
         for finding in findings:
-            problem, remedy = self._explain(company, finding)
+            problem, remedy = self._explain(company, finding, new_order=new_order)
             lines.append((self._rule_label(finding), problem, remedy))
         if not html:
             body = "\n".join(

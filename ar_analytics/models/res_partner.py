@@ -193,7 +193,8 @@ class ResPartner(models.Model):
 
     @api.depends_context("company")
     def _compute_ar_order_verdict(self):
-        """Any new order (one cent) under the current company's credit rules."""
+        """Any new order under the current company's credit rules, checked with the
+        smallest amount (one cent), which the wording never shows (no document)."""
         self.ar_order_verdict = False
         company = self.env.company
         if not company._ar_credit_rules_on():
@@ -209,7 +210,7 @@ class ResPartner(models.Model):
             _facts, findings = verdicts[partner.id]
             if findings:
                 partner.ar_order_verdict = rules._message(
-                    company, self.env._("A new order"), partner, findings, html=True
+                    company, None, partner, findings, html=True
                 )
 
     @api.depends_context("company")

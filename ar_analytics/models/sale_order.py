@@ -1,6 +1,14 @@
+import logging
+
+from markupsafe import Markup
+
 from odoo import fields, models
+from odoo.exceptions import RedirectWarning, UserError
 
 from .ar_credit_rules import MANAGER_GROUP, VERDICT_GROUPS
+
+#: the activity a credit approval request gives the credit managers; done by the override
+APPROVAL_ACTIVITY = "ar_analytics.mail_activity_type_credit_approval"
 
 
 class SaleOrder(models.Model):
@@ -89,7 +97,8 @@ class SaleOrder(models.Model):
 
     def _confirmation_error_message(self):
         """Block the confirmation when the company's credit rules say so, unless a credit
-        manager overrode them for this order (ar.credit.override)."""
+        manager overrode them for this order (ar.credit.override). An internal user gets
+        a RedirectWarning instead of the message (see ``_ar_credit_refusal``)."""
         error = super()._confirmation_error_message()
         if error:
             return error
@@ -100,9 +109,38 @@ class SaleOrder(models.Model):
             findings = self._ar_credit_findings(lock=True).get(self.id)
         if not findings or self.sudo().ar_credit_override_ids._consume(self._ar_credit_amount()):
             return False
-        return self.env["ar.credit.rules"]._message(
-            self.company_id, self.name, self.partner_id, findings
+        return self._ar_credit_refusal(findings)
+
+    def _ar_credit_refusal(self, findings):
+        """Raise the refusal of a blocked confirmation with one way forward: the override
+        for a credit manager, the approval request for the other internal users. Core
+        raises the message itself as a UserError for the others (portal, public), who can
+        do neither, and for code running as superuser. Raised, the whole batch stays
+        unconfirmed."""
+        self.ensure_one()
+        rules = self.env["ar.credit.rules"]
+        if self.env.su or not self.env.user._is_internal():
+            return rules._message(self.company_id, self.name, self.partner_id, findings)
+        if self.env.user.has_group(MANAGER_GROUP):
+            footer = self.env._(
+                "Override credit rules: give the reason, and the order is confirmed (the "
+                "override is recorded)."
+            )
+            action, button = self.action_ar_credit_override(), self.env._("Override credit rules")
+        else:
+            footer = self.env._(
+                "Request credit approval: the credit managers get an activity to review it "
+                "and can override the rules."
+            )
+            action = self.action_ar_request_credit_approval()
+            button = self.env._("Request credit approval")
+        message = rules._message(
+            self.company_id, self.name, self.partner_id, findings, footer=footer
         )
+        refusal = RedirectWarning(message, action, button)
+        # logged as a warning, like core's UserError, not as a server error with traceback
+        refusal.loglevel = logging.WARNING
+        raise refusal
 
     def _validate_order(self):
         """Portal confirmation (signature, or checkout without payment): a blocked order stays
@@ -120,26 +158,69 @@ class SaleOrder(models.Model):
         return held
 
     def action_ar_request_credit_approval(self):
-        """Ask the company's credit managers to review the blocked quotation."""
+        """Open the request asking the company's credit managers to review the blocked
+        quotation (ar.credit.approval.wizard, with a note for them)."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Request credit approval"),
+            "res_model": "ar.credit.approval.wizard",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {"default_order_id": self.id},
+        }
+
+    def _ar_request_credit_approval(self, note=""):
+        """Give each credit manager of the company who can open the quotation a credit
+        approval activity (not a second one while the first is open) and log the request
+        in the chatter; the override marks them done. Returns the managers asked."""
         self.ensure_one()
         rules = self.env["ar.credit.rules"]
         findings = self._ar_credit_findings().get(self.id)
         if not findings:
-            return True
-        managers = rules._credit_managers(self.company_id)
-        message = rules._message(self.company_id, self.name, self.partner_id, findings, html=True)
-        summary = self.env._("Credit approval requested for %(order)s", order=self.name)
-        for manager in managers:
-            self.activity_schedule(
-                "mail.mail_activity_data_todo", summary=summary, note=message, user_id=manager.id
+            raise UserError(
+                self.env._(
+                    "The credit rules do not block %(order)s: it can be confirmed.",
+                    order=self.name,
+                )
             )
-        self.message_post(
-            body=self.env._(
-                "Credit approval requested by %(user)s from %(managers)s.",
-                user=self.env.user.name,
-                managers=", ".join(managers.mapped("name"))
-                or self.env._("nobody (no credit manager)"),
-            ),
-            subtype_xmlid="mail.mt_note",
+        company = self.company_id
+        # an activity on an order the manager cannot open would help nobody
+        managers = rules._credit_managers(company).filtered(
+            lambda user: (
+                self.with_user(user)
+                .with_context(allowed_company_ids=company.ids)
+                .has_access("read")
+            )
         )
-        return True
+        if not managers:
+            raise UserError(
+                self.env._(
+                    "No credit manager of %(company)s can open %(order)s: ask an administrator "
+                    "to name one with access to the sales orders.",
+                    company=company.name,
+                    order=self.name,
+                )
+            )
+        message = rules._message(company, self.name, self.partner_id, findings, html=True)
+        note = (note or "").strip()
+        if note:
+            note = Markup("<p>%s</p>") % self.env._(
+                "Note from %(user)s: %(note)s", user=self.env.user.name, note=note
+            )
+        summary = self.env._("Credit approval requested for %(order)s", order=self.name)
+        waiting = self.activity_search([APPROVAL_ACTIVITY], only_automated=False).user_id
+        for manager in managers - waiting:
+            self.activity_schedule(
+                APPROVAL_ACTIVITY, summary=summary, note=message + note, user_id=manager.id
+            )
+        requested = self.env._(
+            "Credit approval requested by %(user)s from %(managers)s.",
+            user=self.env.user.name,
+            managers=", ".join(managers.mapped("name")),
+        )
+        self.message_post(
+            body=Markup("<p>%s</p>%s") % (requested, note), subtype_xmlid="mail.mt_note"
+        )
+        return managers

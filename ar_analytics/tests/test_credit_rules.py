@@ -7,7 +7,7 @@ from functools import partial
 from unittest.mock import patch
 
 from odoo import Command, fields
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, RedirectWarning, UserError
 from odoo.service.model import retrying
 from odoo.tests import TransactionCase, new_test_user, tagged
 
@@ -105,6 +105,14 @@ class CreditCase(ArCase):
     def _confirm_as(self, user, order):
         return order.with_user(user).with_company(order.company_id).action_confirm()
 
+    def _refused(self, user, orders):
+        """Confirm ``orders`` as ``user``, refused by the credit rules with a way forward:
+        (message, action, button) of the RedirectWarning."""
+        with self.assertRaises(RedirectWarning) as caught:
+            self._confirm_as(user, orders)
+        message, action, button, _context = caught.exception.args
+        return message, action, button
+
     def _override(self, order, reason="Known customer, guaranteed by the parent company"):
         wizard = (
             self.env["ar.credit.override.wizard"]
@@ -127,9 +135,7 @@ class TestCreditLimit(CreditCase):
         # core's warning shows the same total
         self.assertIn("1,100.00", quotation.partner_credit_warning)
         self.assertIn("1,100.00", quotation.ar_credit_verdict)
-        with self.assertRaises(UserError) as caught:
-            self._confirm_as(self.salesperson, quotation)
-        message = str(caught.exception)
+        message = self._refused(self.salesperson, quotation)[0]
         for figure in ("Credit limit", "1,000.00", "1,100.00", "100.00", "600.00", "300.00"):
             self.assertIn(figure, message)
         self.assertIn("To unblock", message)
@@ -148,9 +154,7 @@ class TestCreditLimit(CreditCase):
         self._invoice(customer, self._days_ago(5), 400)
         order = self._order(buyer, 200)  # ordered by a contact: the customer's exposure
         self.assertTrue(order.ar_credit_blocked)
-        with self.assertRaises(UserError) as caught:
-            self._confirm_as(self.salesperson, order)
-        self.assertIn("500.00", str(caught.exception))
+        self.assertIn("500.00", self._refused(self.salesperson, order)[0])
         # the customer's own limit wins over the default
         customer.with_company(self.company).credit_limit = 1000
         self.assertFalse(self._order(buyer, 200).ar_credit_blocked)
@@ -159,8 +163,7 @@ class TestCreditLimit(CreditCase):
         customer = self._customer("Batch Ltd", limit=1000)
         first, second = self._order(customer, 600), self._order(customer, 600)
         self.assertFalse(first.ar_credit_blocked or second.ar_credit_blocked, "each alone fits")
-        with self.assertRaises(UserError):
-            (first | second).with_user(self.salesperson).action_confirm()
+        self._refused(self.salesperson, first | second)
         self.assertEqual((first | second).mapped("state"), ["draft", "draft"])
 
     def test_batch_is_checked_in_one_statement(self):
@@ -218,7 +221,7 @@ class TestCreditLimit(CreditCase):
             for text in (
                 "Credit Manager",
                 "Credit limit",
-                "exceeds the credit limit",
+                "exceeds the limit",
                 "guaranteed",
             ):
                 self.assertIn(text, body)
@@ -230,8 +233,7 @@ class TestCreditLimit(CreditCase):
         # an override serves one confirmation: cancelled and re-confirmed, it is checked again
         order.with_user(self.manager).action_cancel()
         order.with_user(self.manager).action_draft()
-        with self.assertRaises(UserError):
-            self._confirm_as(self.manager, order)
+        self._refused(self.manager, order)
 
     def test_override_refused_to_others(self):
         customer = self._customer("Refused", limit=100)
@@ -260,9 +262,81 @@ class TestCreditLimit(CreditCase):
                         "reason": "rpc",
                     }
                 )
-            with self.assertRaises(UserError):
-                self._confirm_as(user, order)
+            self._refused(user, order)
         self.assertEqual(order.state, "draft")
+
+    def test_refusal_offers_the_way_forward_per_role(self):
+        customer = self._customer("Refusal Ltd", limit=100)
+        order = self._order(customer, 500)
+        # a credit manager is offered the audited override, which confirms the order
+        message, action, button = self._refused(self.manager, order)
+        self.assertEqual(button, "Override credit rules")
+        self.assertEqual(action["res_model"], "ar.credit.override.wizard")
+        self.assertEqual(action["context"], {"default_order_id": order.id})
+        self.assertEqual(action["views"], [(False, "form")], "run by the dialog as is")
+        self.assertIn("Credit limit", message)
+        self.assertIn("give the reason", message)
+        wizard = (
+            self.env[action["res_model"]]
+            .with_user(self.manager)
+            .with_context(**action["context"])
+            .create({"reason": "Guaranteed by the parent company"})
+        )
+        wizard.action_override()
+        self.assertEqual(order.state, "sale")
+        self.assertTrue(order.ar_credit_override_ids.used)
+        # a salesperson is offered the approval request, never the override
+        other = self._order(customer, 500)
+        message, action, button = self._refused(self.salesperson, other)
+        self.assertEqual(button, "Request credit approval")
+        self.assertEqual(action["res_model"], "ar.credit.approval.wizard")
+        self.assertEqual(action["context"], {"default_order_id": other.id})
+        self.assertEqual(action["views"], [(False, "form")])
+        self.assertNotIn("Override credit rules", message)
+        # in a batch, the blocked order's refusal keeps the others unconfirmed too
+        fine = self._order(self._customer("Unlimited buyer"), 50)
+        message, action, _button = self._refused(self.salesperson, fine | other)
+        self.assertEqual(action["context"], {"default_order_id": other.id})
+        self.assertIn(other.name, message)
+        self.assertEqual((fine | other).mapped("state"), ["draft", "draft"])
+        # code running as superuser gets the plain refusal, with nothing to click
+        with self.assertRaises(UserError):
+            other.sudo().action_confirm()
+
+    def test_message_names_each_rule_once(self):
+        self.company.write({"ar_rule_overdue": True, "ar_overdue_days": 60})
+        customer = self._customer("Everything Ltd", limit=100)
+        self._invoice(customer, self._days_ago(130), 300)  # due 100 days ago
+        self._grade(customer, "C")
+        order = self._order(customer, 500)
+        message = self._refused(self.salesperson, order)[0]
+        lines = [line for line in message.splitlines() if line.startswith("- ")]
+        self.assertEqual(len(lines), 3, message)
+        for line, label in zip(
+            lines, ("Credit limit", "Credit grade C", "Overdue items"), strict=True
+        ):
+            self.assertTrue(line.startswith(f"- {label}: "), line)
+            self.assertEqual(message.lower().count(label.lower()), 1, message)
+        self.assertNotIn("Grade C:", message)
+        # the partner banner and the override's record use the same wording
+        self.assertEqual(customer.ar_order_verdict.lower().count("grade c"), 1)
+
+    def test_banner_for_a_new_order_shows_no_document(self):
+        customer = self._customer("Banner Ltd", limit=1000)
+        self._invoice(customer, self._days_ago(5), 1000)  # the exposure reaches the limit
+        self._grade(customer, "D")
+        banner = str(customer.with_user(self.salesperson).ar_order_verdict)
+        self.assertIn("A new order for Banner Ltd would be blocked", banner)
+        for text in ("Credit limit", "Credit grade D", "any new order would exceed it"):
+            self.assertIn(text, banner)
+        self.assertIn("a new order must be paid in full", banner)
+        # the smallest amount the rules were asked about is not an order of the customer
+        for text in ("this document", "this order", "0.01", "breaks"):
+            self.assertNotIn(text, banner)
+        # a quotation keeps its own wording, with its amount
+        order = self._order(customer, 250)
+        self.assertIn("this document", order.ar_credit_verdict)
+        self.assertIn("250.00", order.ar_credit_verdict)
 
     def test_invoices_checked_when_enabled(self):
         customer = self._customer("Invoiced direct", limit=1000)
@@ -306,10 +380,9 @@ class TestGradeAndOverdueRules(CreditCase):
         self._refresh(self.today, debtor)
         self.assertEqual(self._stat(debtor).grade, "D")
         order = self._order(debtor, 250)
-        with self.assertRaises(UserError) as caught:
-            self._confirm_as(self.salesperson, order)
-        self.assertIn("Credit grade D", str(caught.exception))
-        self.assertIn("pay in advance", str(caught.exception))
+        message = self._refused(self.salesperson, order)[0]
+        self.assertIn("Credit grade D", message)
+        self.assertIn("pay in advance", message)
         # paid online in full: never blocked
         provider = self.env["payment.provider"].create(
             {"name": "Test provider", "code": "none", "state": "test"}
@@ -335,10 +408,9 @@ class TestGradeAndOverdueRules(CreditCase):
         old = self._invoice(customer, self._days_ago(75), 300)  # due 45 days ago
         self._grade(customer, "C")
         order = self._order(customer, 100)
-        with self.assertRaises(UserError) as caught:
-            self._confirm_as(self.salesperson, order)
-        self.assertIn("more than 30 days past due", str(caught.exception))
-        self.assertIn("300.00", str(caught.exception))
+        message = self._refused(self.salesperson, order)[0]
+        self.assertIn("more than 30 days past due", message)
+        self.assertIn("300.00", message)
         self._pay(old, 300, self.today)
         self._confirm_as(self.salesperson, order)
         self.assertEqual(order.state, "sale")
@@ -350,14 +422,49 @@ class TestGradeAndOverdueRules(CreditCase):
         self._grade(customer, "B")
         order = self._order(customer, 100)
         self.assertTrue(order.ar_credit_blocked)
-        with self.assertRaises(UserError):
-            self._confirm_as(self.salesperson, order)
-        order.with_user(self.salesperson).action_ar_request_credit_approval()
-        activity = order.activity_ids.filtered(lambda a: a.user_id == self.manager)
+        # a credit manager who cannot open this order (own orders only) is not asked
+        blind = new_test_user(
+            self.env,
+            login="ar_rules_blind_manager",
+            groups="sales_team.group_sale_salesman,ar_analytics.group_ar_analytics_credit_manager",
+        )
+        # the salesperson's refusal opens the request, which reaches the credit managers
+        _message, action, button = self._refused(self.salesperson, order)
+        self.assertEqual(button, "Request credit approval")
+        self.assertEqual(action["res_model"], "ar.credit.approval.wizard")
+        wizard = (
+            self.env[action["res_model"]]
+            .with_user(self.salesperson)
+            .with_context(**action["context"])
+            .create({"note": "New contract signed"})
+        )
+        self.assertIn("Every order needs a credit manager", wizard.verdict)
+        wizard.action_request()
+        wizard.action_request()  # asked twice: still one activity per manager
+        approval = self.env.ref("ar_analytics.mail_activity_type_credit_approval")
+        requests = order.activity_ids.filtered(lambda a: a.activity_type_id == approval)
+        activity = requests.filtered(lambda a: a.user_id == self.manager)
         self.assertEqual(len(activity), 1)
+        self.assertFalse(order.with_user(blind).has_access("read"))
+        self.assertNotIn(blind, requests.user_id)
         self.assertIn("approval", activity.summary)
+        self.assertIn("New contract signed", str(activity.note))
+        self.assertIn("Every order needs a credit manager", str(activity.note))
+        # on the manager's to-do list, for an order the manager can open
+        mine = (
+            self.env["mail.activity"]
+            .with_user(self.manager)
+            .search([("user_id", "=", self.manager.id)])
+        )
+        self.assertIn(activity, mine)
+        self.assertTrue(order.with_user(self.manager).has_access("read"))
+        # the override confirms the order and answers the requests
         self._override(order, "Approved: new contract signed")
         self.assertEqual(order.state, "sale")
+        self.assertFalse(order.activity_ids.filtered(lambda a: a.activity_type_id == approval))
+        # nothing left to approve
+        with self.assertRaises(UserError):
+            wizard.action_request()
         # grades A and unrated customers are allowed by default
         self._grade(customer, "A")
         self._confirm_as(self.salesperson, self._order(customer, 100))
@@ -368,9 +475,7 @@ class TestGradeAndOverdueRules(CreditCase):
         customer = self._customer("Overdue")
         self._invoice(customer, self._days_ago(100), 200)  # 70 days past due
         order = self._order(customer, 100)
-        with self.assertRaises(UserError) as caught:
-            self._confirm_as(self.salesperson, order)
-        self.assertIn("70 days past due", str(caught.exception))
+        self.assertIn("70 days past due", self._refused(self.salesperson, order)[0])
         self.company.ar_overdue_days = 90
         self.assertFalse(self._order(customer, 100).ar_credit_blocked)
         self.company.ar_overdue_amount = 150
@@ -450,7 +555,7 @@ class TestMultiCompany(CreditCase):
         )
         # the user works in company B; the order is company A's: A's rules and limit apply
         order_a = self._order(customer, 500, user=user)
-        with self.assertRaises(UserError):
+        with self.assertRaises(RedirectWarning):
             order_a.with_user(user).with_context(
                 allowed_company_ids=[other.id, self.company.id]
             ).action_confirm()

@@ -4,6 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from ..models.ar_credit_rules import MANAGER_GROUP
+from ..models.sale_order import APPROVAL_ACTIVITY
 
 
 class ArCreditOverrideWizard(models.TransientModel):
@@ -47,9 +48,16 @@ class ArCreditOverrideWizard(models.TransientModel):
             self._record(document, findings, reason)
         if self.order_id:
             self.order_id.action_confirm()
+            # the credit approval requests are answered: off the managers' to-do lists
+            self.order_id.activity_feedback(
+                [APPROVAL_ACTIVITY],
+                feedback=self.env._("Credit rules overridden: %(reason)s", reason=reason),
+            )
         else:
             self.move_id.action_post()
-        return {"type": "ir.actions.act_window_close"}
+        # closes the wizard and reloads the document behind it, also when the wizard was
+        # opened from the refusal dialog (no form button to reload it)
+        return {"type": "ir.actions.client", "tag": "soft_reload"}
 
     def _record(self, document, findings, reason):
         rules = self.env["ar.credit.rules"]
@@ -94,3 +102,39 @@ class ArCreditOverrideWizard(models.TransientModel):
             body=body, subtype_xmlid="mail.mt_note"
         )
         return override
+
+
+class ArCreditApprovalWizard(models.TransientModel):
+    """A salesperson asks the company's credit managers to let a blocked quotation
+    through: each gets a credit approval activity on the order with the verdict and the
+    note, and overrides the rules from the order (ar.credit.override.wizard)."""
+
+    _name = "ar.credit.approval.wizard"
+    _description = "Request a credit manager's approval for one quotation"
+
+    order_id = fields.Many2one("sale.order", required=True, ondelete="cascade")
+    verdict = fields.Html(compute="_compute_verdict", sanitize=False)
+    note = fields.Text("Note for the credit managers")
+
+    @api.depends("order_id")
+    def _compute_verdict(self):
+        for wizard in self:
+            # read as the requester: the order's access rules apply
+            wizard.verdict = wizard.order_id.ar_credit_verdict
+
+    def action_request(self):
+        self.ensure_one()
+        managers = self.order_id._ar_request_credit_approval(self.note)
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": self.env._(
+                    "Credit approval requested from %(managers)s.",
+                    managers=", ".join(managers.mapped("name")),
+                ),
+                # closes the wizard and shows the order's new activities and note
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
