@@ -365,8 +365,17 @@ class BookBuilder:
             [("account_type", "=", "expense"), ("company_ids", "in", self.companies[key].ids)],
             limit=1,
         )
-        done = 0
+        done, month = 0, None
         for when, day in itertools.groupby(self._settlements(key), key=lambda e: e.date):
+            if (when.year, when.month) != month:
+                # the slowest part of a demo-size book: show how far it is
+                month = (when.year, when.month)
+                _logger.info(
+                    "book: %s, payments of %04d-%02d (%d so far)",
+                    self.companies[key].name,
+                    *month,
+                    self.stats["payments"],
+                )
             by_way = collections.defaultdict(list)
             for event in day:
                 event = event._replace(amount=min(event.amount, _open_amount(event.item.move_id)))

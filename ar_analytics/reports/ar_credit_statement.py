@@ -5,6 +5,11 @@ from odoo import api, fields, models
 #: months of collection trend on the internal statement
 TREND_MONTHS = 12
 RECENT_PAYMENT_DAYS = 90
+#: reports with one document per customer, converted to PDF one customer at a time
+PER_CUSTOMER_REPORTS = (
+    "ar_analytics.report_credit_statement",
+    "ar_analytics.report_credit_statement_internal",
+)
 
 
 class ReportCreditStatement(models.AbstractModel):
@@ -106,3 +111,30 @@ class ReportCreditStatementInternal(models.AbstractModel):
     _description = "Customer credit statement (internal)"
 
     show_internal = True
+
+
+class IrActionsReport(models.Model):
+    _inherit = "ir.actions.report"
+
+    def _render_qweb_pdf_prepare_streams(self, report_ref, data, res_ids=None):
+        """Several customers' statements: one wkhtmltopdf call per customer, which Odoo's
+        ``_render_qweb_pdf`` then merges. Without patched Qt (Debian's build), wkhtmltopdf
+        cannot convert several documents in one call."""
+        report = self._get_report(report_ref)
+        if report.report_name not in PER_CUSTOMER_REPORTS or len(set(res_ids or ())) < 2:
+            return super()._render_qweb_pdf_prepare_streams(report_ref, data, res_ids=res_ids)
+        streams = {}
+        printed = self.env["res.partner"]
+        for partner in self.env["res.partner"].browse(res_ids):
+            if partner.id in streams:
+                continue
+            # contacts of one company share its statement: printed once
+            if partner.commercial_partner_id in printed:
+                streams[partner.id] = {"stream": None, "attachment": None}
+                continue
+            printed |= partner.commercial_partner_id
+            one = super()._render_qweb_pdf_prepare_streams(
+                report_ref, dict(data or {}), res_ids=partner.ids
+            )
+            streams[partner.id] = one[partner.id]
+        return streams

@@ -1,24 +1,45 @@
 """Reports (issue 6): the aged receivables report, as of any date, rendered for real."""
 
+import io
+import json
+import unittest
+
 from odoo.exceptions import UserError
 from odoo.tests import tagged
+from odoo.tools.pdf import PdfFileReader
 
+from ..generator.layout import configure_document_layout
 from .common import VectorCase
 
 REPORT = "ar_analytics.action_report_aged_receivables"
-
 
 
 def render_pdf(case, report, docids, data=None):
     """A real PDF (Odoo renders HTML in tests unless forced). The registry enters test mode
     first: wkhtmltopdf fetches the stylesheets from Odoo's HTTP server, which under Odoo's
     test runner would otherwise wait for the registries' lock the tests hold."""
-    case.registry_enter_test_mode()
+    if not type(case)._registry_patched:
+        case.registry_enter_test_mode()
     return (
         case.env["ir.actions.report"]
         .with_context(force_report_rendering=True)
         ._render_qweb_pdf(report, docids, data=data)
     )
+
+
+def render_pdf_pages(case, report, docids, data=None):
+    """The text of each page of a real PDF. Odoo skips a test whose report needs a
+    wkhtmltopdf with patched Qt when it has none: here that is a failure."""
+    # without the stylesheets: wkhtmltopdf without patched Qt draws their web fonts as
+    # shapes, which leaves no text to read (a server on the default address would serve them)
+    case.env["ir.config_parameter"].sudo().set_param("report.url", "http://127.0.0.1:1")
+    try:
+        pdf, _kind = render_pdf(case, report, docids, data=data)
+    except unittest.SkipTest as exc:
+        case.fail(f"the PDF needs a wkhtmltopdf with patched Qt: {exc}")
+    reader = PdfFileReader(io.BytesIO(pdf))
+    return [" ".join(page.extract_text().split()) for page in reader.pages]
+
 
 @tagged("post_install", "-at_install")
 class TestAgedReceivablesReport(VectorCase):
@@ -124,6 +145,48 @@ class TestAgedReceivablesReport(VectorCase):
         self.assertEqual(kind, "pdf")
         self.assertTrue(pdf.startswith(b"%PDF"))
 
+    def test_pdf_of_several_customers(self):
+        """Printed from several customers: one document listing them, which any
+        wkhtmltopdf converts."""
+        other = self.env["res.partner"].create({"name": "Second Aging Customer"})
+        self._invoice(other, "2024-02-01", 250)
+        pages = render_pdf_pages(
+            self, REPORT, (self.customer | other).ids, data={"as_of": "2024-02-20"}
+        )
+        text = " ".join(pages)
+        self.assertIn("Vector Customer", text)
+        self.assertIn("Second Aging Customer", text)
+
+    def test_view_opens_without_the_layout_dialog(self):
+        """On a company whose document layout was never configured, View opens the report
+        at once; Print PDF asks for the layout first, then prints what was asked."""
+        self.env.company.external_report_layout_id = False
+        wizard = self.env["ar.aging.report.wizard"].create({"as_of": "2024-02-20"})
+        view = wizard.action_view_html()
+        self.assertEqual(view["type"], "ir.actions.report")
+        self.assertEqual(view["report_type"], "qweb-html")
+        self.assertEqual(view["report_name"], "ar_analytics.report_aged_receivables")
+        self.assertEqual(view["data"], wizard._options())
+        dialog = wizard.action_print()
+        self.assertEqual(dialog.get("res_model"), "base.document.layout")
+        # the dialog's context as the web client sends it back
+        context = json.loads(json.dumps(dialog["context"]))
+        layout = self.env["base.document.layout"].with_context(**context).create({})
+        printed = layout.document_layout_save()
+        self.assertEqual(printed["type"], "ir.actions.report")
+        self.assertEqual(printed["report_type"], "qweb-pdf")
+        self.assertEqual(printed["data"], wizard._options())
+
+    def test_demo_configures_the_document_layout(self):
+        self.env.company.external_report_layout_id = False
+        self.assertIn(self.env.company, configure_document_layout(self.env))
+        self.assertEqual(
+            self.env.company.external_report_layout_id,
+            self.env.ref("web.external_layout_standard"),
+        )
+        wizard = self.env["ar.aging.report.wizard"].create({"as_of": "2024-02-20"})
+        self.assertEqual(wizard.action_print()["type"], "ir.actions.report")
+
 
 @tagged("post_install", "-at_install")
 class TestCreditStatement(VectorCase):
@@ -154,6 +217,27 @@ class TestCreditStatement(VectorCase):
             self, "ar_analytics.action_report_credit_statement", self.customer.ids
         )
         self.assertTrue(pdf.startswith(b"%PDF"))
+
+    def test_statements_of_several_customers_in_one_pdf(self):
+        """One statement per customer, in the order selected, on any wkhtmltopdf (one
+        conversion per customer, merged); a contact's company is printed once."""
+        alder = self.env["res.partner"].create({"name": "Alder Statement Co", "is_company": True})
+        birch = self.env["res.partner"].create({"name": "Birch Statement Co", "is_company": True})
+        contact = self.env["res.partner"].create({"name": "Ann Alder", "parent_id": alder.id})
+        self._invoice(alder, "2024-02-01", 310)
+        self._invoice(birch, "2024-02-05", 270)
+        partners = alder | self.customer | birch | contact
+        for report in (
+            "ar_analytics.action_report_credit_statement",
+            "ar_analytics.action_report_credit_statement_internal",
+        ):
+            pages = render_pdf_pages(self, report, partners.ids, data={"as_of": "2024-03-01"})
+            self.assertGreaterEqual(len(pages), 3)
+            names = ["Alder Statement Co", "Vector Customer", "Birch Statement Co"]
+            firsts = [next(i for i, text in enumerate(pages) if name in text) for name in names]
+            self.assertEqual(firsts, sorted(set(firsts)), "one statement each, in order")
+            statements = sum(text.count("Statement of account") for text in pages)
+            self.assertEqual(statements, 3, "the contact's company is printed once")
 
 
 @tagged("post_install", "-at_install")

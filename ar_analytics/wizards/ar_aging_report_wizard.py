@@ -66,6 +66,8 @@ class ArAgingReportWizard(models.TransientModel):
         return self.env.ref(REPORT).report_action(None, data=options)
 
     def action_view_html(self):
-        action = self.action_print()
+        # the document layout dialog is about printed documents: the HTML view opens
+        # directly, even on a company whose layout is not configured yet
+        action = self.env.ref(REPORT).report_action(None, data=self._options(), config=False)
         action["report_type"] = "qweb-html"
         return action
