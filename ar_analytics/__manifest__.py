@@ -30,9 +30,10 @@
         "reports/report_aged_receivables_templates.xml",
         "reports/report_credit_statement_templates.xml",
         "reports/report_customer_contribution_templates.xml",
+        "views/ar_menus.xml",
     ],
     "post_init_hook": "post_init_hook",
     "uninstall_hook": "uninstall_hook",
     "installable": True,
-    "application": False,
+    "application": True,
 }

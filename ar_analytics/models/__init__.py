@@ -24,3 +24,4 @@ from . import payment_transaction
 from . import ar_overdue_reason
 from . import ar_overdue_analysis
 from . import ar_collection_run
+from . import ir_module_module

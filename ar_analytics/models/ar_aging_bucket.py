@@ -2,8 +2,25 @@ import itertools
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools.translate import LazyTranslate
 
 from ..engine.constants import DEFAULT_BUCKETS
+
+_lt = LazyTranslate(__name__)
+#: the names the addon gives its buckets, translated into every installed language (a name
+#: the user changed is left alone)
+SHIPPED_NAMES = {
+    "Not due": _lt("Not due"),
+    "1-30": _lt("1-30"),
+    "31-60": _lt("31-60"),
+    "61-90": _lt("61-90"),
+    "91-120": _lt("91-120"),
+    "Over 120": _lt("Over 120"),
+    "Unapplied credits": _lt("Unapplied credits"),
+}
+
+#: after every age bucket on the aging screens
+UNAPPLIED_SEQUENCE = 10000
 
 
 class ArAgingBucket(models.Model):
@@ -31,6 +48,10 @@ class ArAgingBucket(models.Model):
     )
     days_from = fields.Integer(compute="_compute_bounds", string="From (days past due)")
     open_ended = fields.Boolean(compute="_compute_bounds")
+    # The unapplied credits of the aging screens are a column of their own, kept out of the
+    # age configuration (archived) so that every age bucket rule ignores it.
+    active = fields.Boolean(default=True, readonly=True)
+    unapplied = fields.Boolean(readonly=True)
 
     @api.depends("company_id", "sequence", "days_to")
     def _compute_bounds(self):
@@ -44,7 +65,7 @@ class ArAgingBucket(models.Model):
                 bucket.days_from = previous.days_to + 1 if previous else 0
                 bucket.open_ended = bucket == buckets[-1]
 
-    @api.constrains("company_id", "sequence", "days_to")
+    @api.constrains("company_id", "sequence", "days_to", "active")
     def _check_order(self):
         for company in self.company_id:
             buckets = self.search([("company_id", "=", company.id)])
@@ -90,10 +111,55 @@ class ArAgingBucket(models.Model):
 
     @api.model
     def _ensure_defaults(self, companies):
-        """Create the default buckets of the companies that have none."""
+        """Create the default buckets of the companies that have none, and their column of
+        unapplied credits."""
         have = set(self.search([("company_id", "in", companies.ids)]).company_id.ids)
         vals = [v for c in companies if c.id not in have for v in self._default_values(c)]
-        return self.create(vals) if vals else self.browse()
+        buckets = self.create(vals) if vals else self.browse()
+        self._unapplied_buckets(companies)
+        self._translate_shipped_names()
+        return buckets
+
+    @api.model
+    def _translate_shipped_names(self, langs=None):
+        """Give the buckets that still bear a shipped name its translation in ``langs``
+        (default: every installed language)."""
+        langs = langs or [code for code, _name in self.env["res.lang"].get_installed()]
+        langs = [lang for lang in langs if lang != "en_US"]
+        buckets = (
+            self.sudo()
+            .with_context(active_test=False, lang="en_US")
+            .search([("name", "in", list(SHIPPED_NAMES))])
+        )
+        for bucket in buckets:
+            label = SHIPPED_NAMES[bucket.name]
+            bucket.update_field_translations(
+                "name", {lang: self.with_context(lang=lang).env._(label) for lang in langs}
+            )
+
+    @api.model
+    def _unapplied_buckets(self, companies):
+        """Per company id, the column that holds its unapplied credits on the aging screens
+        (created when missing)."""
+        found = self.with_context(active_test=False).search(
+            [("company_id", "in", companies.ids), ("unapplied", "=", True)]
+        )
+        by_company = {bucket.company_id.id: bucket for bucket in found}
+        missing = [c for c in companies if c.id not in by_company]
+        for bucket in self.sudo().create(
+            [
+                {
+                    "name": "Unapplied credits",
+                    "company_id": company.id,
+                    "sequence": UNAPPLIED_SEQUENCE,
+                    "active": False,
+                    "unapplied": True,
+                }
+                for company in missing
+            ]
+        ):
+            by_company[bucket.company_id.id] = bucket
+        return by_company
 
     @api.model
     def _engine_buckets(self, company):

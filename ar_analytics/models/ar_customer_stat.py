@@ -2,6 +2,7 @@ from markupsafe import Markup, escape
 
 from odoo import api, fields, models
 from odoo.tools import SQL
+from odoo.tools.misc import formatLang
 
 from ..engine.constants import ACTION_MATRIX, GRADE_POLICIES
 from .ar_signal import SEVERITIES
@@ -163,6 +164,30 @@ class ArCustomerStat(models.Model):
             return False
         return not self.grade_override_expiry or self.grade_override_expiry >= fields.Date.today()
 
+    def _indicator_values(self):
+        """Each score indicator's own figure, worded with its unit (what the points are
+        computed from), by indicator name."""
+        self.ensure_one()
+        env = self.env
+        trend = round(self.days_late_trend, 1)
+
+        def number(value, digits=1):
+            return formatLang(env, value, digits=digits)
+
+        return {
+            "index": env._("%(index)s of 100", index=number(self.payment_index)),
+            "overdue": env._(
+                "%(share)s%% not overdue", share=number(100 * (1 - self.overdue_ratio), 0)
+            ),
+            "age": env._("%(days)s days past due", days=self.max_dpd),
+            "collection": env._("%(rate)s%% collected", rate=number(100 * self.collection_rate)),
+            "trend": env._("%(days)s days later than before", days=number(trend))
+            if trend > 0
+            else env._("%(days)s days earlier than before", days=number(-trend))
+            if trend < 0
+            else env._("as late as before"),
+        }
+
     @api.depends("credit_score", "grade", "rated")
     def _compute_score_explanation(self):
         labels = {
@@ -175,23 +200,29 @@ class ArCustomerStat(models.Model):
         head = Markup(
             "<table class='table table-sm o_ar_score'><thead><tr><th>%s</th>"
             "<th class='text-end'>%s</th><th class='text-end'>%s</th>"
-            "<th class='text-end'>%s</th></tr></thead><tbody>"
+            "<th class='text-end'>%s</th><th class='text-end'>%s</th></tr></thead><tbody>"
         ) % (
             self.env._("Indicator"),
-            self.env._("Value"),
+            self.env._("Figure"),
+            self.env._("Score (0-100)"),
             self.env._("Weight"),
             self.env._("Points"),
         )
         for stat in self:
             rows = []
+            values = stat._indicator_values()
             for name, _label in INDICATORS.values():
                 weight = stat[f"weight_{name}"]
-                value = stat[f"score_{name}"] if weight else None
-                cells = [
-                    f"{value:.1f}" if weight else self.env._("no data"),
-                    f"{weight:.0%}" if weight else "",
-                    f"{stat[f'points_{name}']:.1f}" if weight else "",
-                ]
+                cells = (
+                    [
+                        values[name],
+                        formatLang(self.env, stat[f"score_{name}"], digits=1),
+                        f"{weight:.0%}",
+                        formatLang(self.env, stat[f"points_{name}"], digits=1),
+                    ]
+                    if weight
+                    else [self.env._("no data"), "", "", ""]
+                )
                 rows.append(
                     Markup("<tr><td>%s</td>%s</tr>")
                     % (
@@ -203,12 +234,12 @@ class ArCustomerStat(models.Model):
                 )
             total = (
                 Markup(
-                    "<tr class='fw-bold'><td>%s</td><td></td><td></td>"
+                    "<tr class='fw-bold'><td>%s</td><td></td><td></td><td></td>"
                     "<td class='text-end'>%s</td></tr>"
                 )
-                % (self.env._("Score"), f"{stat.credit_score:.1f}")
+                % (self.env._("Score"), formatLang(self.env, stat.credit_score, digits=1))
                 if stat.rated
-                else Markup("<tr><td colspan='4'>%s</td></tr>")
+                else Markup("<tr><td colspan='5'>%s</td></tr>")
                 % self.env._("Not rated: no payment history and nothing past due.")
             )
             stat.score_explanation = (

@@ -531,9 +531,7 @@ class ArRefresh(models.AbstractModel):
         # the items already fetched (record rules applied once, not re-evaluated)
         allocs = _query_frame(
             self.env,
-            _allocations(
-                company, items["item_id"].tolist(), as_of, payments_await_bank(self.env)
-            ),
+            _allocations(company, items["item_id"].tolist(), as_of, payments_await_bank(self.env)),
             ALLOC_COLUMNS,
             ["partial_id", "item_id"],
         )
@@ -1203,9 +1201,12 @@ class ArRefresh(models.AbstractModel):
         return result
 
     def _write_aging(self, company, figures, buckets):
-        """One row per customer and non-zero bucket; stale rows removed."""
+        """One row per customer and non-zero bucket, unapplied credits in a column of their
+        own so that the rows add up to the ledger; stale rows removed."""
         amounts = figures[[f"{engine.constants.BUCKET_PREFIX}{code}" for code, *_ in buckets]]
         amounts.columns = [int(code[1:]) for code, *_ in buckets]
+        unapplied = self.env["ar.aging.bucket"]._unapplied_buckets(company)[company.id]
+        amounts[unapplied.id] = figures["unapplied_credits"]
         long = amounts.stack()
         long = long[long.abs() >= engine.constants.ZERO_TOLERANCE]
         partner_list = figures.index.tolist()

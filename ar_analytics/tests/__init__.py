@@ -13,3 +13,5 @@ from . import test_security
 from . import test_signals
 from . import test_views
 from . import test_wizard_book
+from . import test_menus
+from . import test_screens

@@ -270,9 +270,13 @@ class TestFigures(VectorCase):
         stat = self._stat(customer)
         self.assertAlmostEqual(stat.unapplied_credits, -500.0)
         self.assertAlmostEqual(stat.total_ar, -200.0)
-        self.assertAlmostEqual(
-            sum(stat.aging_ids.mapped("amount")) + stat.unapplied_credits, stat.total_ar
-        )
+        # unapplied credits are a column of their own: the rows add up to the ledger
+        rows = {row.bucket_id.with_context(lang="en_US").name: row.amount for row in stat.aging_ids}
+        self.assertEqual(rows, {"Not due": 300.0, "Unapplied credits": -500.0})
+        self.assertAlmostEqual(sum(rows.values()), stat.total_ar)
+        # and out of the age configuration
+        buckets = self.env["ar.aging.bucket"].search([("company_id", "=", self.env.company.id)])
+        self.assertNotIn("Unapplied credits", buckets.mapped("name"))
 
     def test_receivable_entry_without_due_date_is_aged_from_its_date(self):
         customer = self.env["res.partner"].create({"name": "Opening balance customer"})
@@ -424,6 +428,27 @@ class TestFigures(VectorCase):
         self._invoice(customer, "2023-01-01", 100)
         self._refresh("2024-03-31")
         self.assertEqual(self._stat(customer).aging_ids.bucket_id.name, "90+")
+
+    def test_bucket_names_in_the_users_language(self):
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(["ar_analytics"], ["zh_CN"])
+        buckets = (
+            self.env["ar.aging.bucket"]
+            .with_context(active_test=False, lang="zh_CN")
+            .search([("company_id", "=", self.env.company.id)])
+        )
+        names = buckets.mapped("name")
+        self.assertNotIn("Not due", names)
+        self.assertNotIn("Over 120", names)
+        self.assertNotIn("Unapplied credits", names)
+        self.assertEqual(
+            buckets.with_context(lang="en_US").mapped("name"),
+            ["Not due", "1-30", "31-60", "61-90", "91-120", "Over 120", "Unapplied credits"],
+        )
+        # a name the user chose is left alone
+        buckets[0].with_context(lang="en_US").name = "Current"
+        self.env["ar.aging.bucket"]._translate_shipped_names(["zh_CN"])
+        self.assertEqual(buckets[0].with_context(lang="en_US").name, "Current")
 
     def test_full_refresh_entry_points(self):
         """Settings button, server action on customers, nightly cron."""

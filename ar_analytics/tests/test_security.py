@@ -55,6 +55,7 @@ ACCESS = {
     "ar.aging.report.wizard": dict.fromkeys(FIGURE_READERS, "rwc"),
     "ar.grade.override.wizard": {"credit_manager": "rwc"},
     "ar.credit.override.wizard": {"credit_manager": "rwc"},
+    "ar.credit.approval.wizard": {"salesperson": "rwc"},
     # internal queues and locks: written by the addon's own code (sudo), nobody else
     "ar.refresh.request": {},
     "ar.credit.lock": {},
@@ -174,11 +175,16 @@ SERVER_ACTIONS = {
     "ar_analytics.ir_cron_ar_refresh_queue_ir_actions_server": (),
     "ar_analytics.ir_cron_ar_collection_ir_actions_server": (),
 }
-#: menu xmlid -> roles that see it (the addon's menus hang under Invoicing and Sales, whose
-#: own groups apply first)
+#: menu xmlid -> roles that see it (the addon's own app, and one menu under Sales, whose own
+#: groups apply first)
 INVOICING = ("accountant", "auditor", "ar_user", "credit_manager")
 MENUS = {
     "ar_analytics.ar_analytics_reporting_menu": INVOICING,
+    "ar_analytics.ar_analysis_menu": INVOICING,
+    "ar_analytics.ar_collections_menu": INVOICING,
+    "ar_analytics.ar_forecast_menu": INVOICING,
+    "ar_analytics.ar_configuration_menu": ("credit_manager",),
+    "ar_analytics.ar_settings_menu": (),
     "ar_analytics.ar_customer_stat_menu": INVOICING,
     "ar_analytics.ar_customer_aging_menu": INVOICING,
     "ar_analytics.ar_company_stat_menu": INVOICING,
@@ -194,8 +200,8 @@ MENUS = {
     "ar_analytics.ar_trend_month_menu": INVOICING,
     # Sales > Reporting: sales managers; Invoicing > Configuration > Accounting: managers
     "ar_analytics.ar_credit_override_menu_sale": (),
-    "ar_analytics.ar_overdue_reason_menu": (),
-    "ar_analytics.ar_aging_bucket_menu": (),
+    "ar_analytics.ar_overdue_reason_menu": ("credit_manager",),
+    "ar_analytics.ar_aging_bucket_menu": ("credit_manager",),
 }
 #: public methods (callable by RPC) the addon defines -> roles that may call them; "open":
 #: returns an action or writes only what the caller may write (checked by ACLs and rules)
@@ -205,6 +211,8 @@ METHODS = {
     ("ar.customer.stat", "action_clear_override"): ("credit_manager",),
     ("ar.grade.override.wizard", "action_apply"): ("credit_manager",),
     ("ar.credit.override.wizard", "action_override"): ("credit_manager",),
+    # schedules activities on an order the caller may write (ACLs and rules)
+    ("ar.credit.approval.wizard", "action_request"): "open",
     ("res.config.settings", "action_ar_backtest"): ("credit_manager",),
     ("res.config.settings", "action_ar_backfill"): ("credit_manager",),
     ("res.config.settings", "action_ar_suggest_weights"): ("credit_manager",),
