@@ -310,7 +310,8 @@ def _series(x):
 def ewma_drift(x, mu0, sigma, thresholds=None):
     """EWMA drift (section 7) of the series ``x`` with target ``mu0`` and std ``sigma``.
 
-    Alert when the last EWMA exceeds the steady-state UCL (module docstring).
+    Alert when the last EWMA exceeds the steady-state UCL (module docstring) and the
+    customer pays late (last EWMA > 0 days).
     Vector: mu0 5, sigma 2, x = [5, 5, 5, 11, 11] -> EWMA 7.16 > UCL 7.0, alert at t5.
     Evidence: ``ewma`` (the path), ``ucl``, ``first_alarm`` (1-based, or None).
     """
@@ -318,13 +319,14 @@ def ewma_drift(x, mu0, sigma, thresholds=None):
     path, ucl = _ewma(_series(x), mu0, sigma, t)
     alarms = _above(path[0], ucl[0])
     evidence = {"ewma": path[0].tolist(), "ucl": float(ucl[0]), "first_alarm": _first_alarm(alarms)}
-    return Signal(SEVERITIES[2 * bool(alarms[-1:].any())], evidence)
+    return Signal(SEVERITIES[2 * bool((alarms & _above(path[0], 0.0))[-1:].any())], evidence)
 
 
 def cusum(x, mu0, sigma, thresholds=None):
     """Upper CUSUM (section 7) of ``x``, standardised by ``mu0`` and ``sigma``.
 
-    Alert when the last S exceeds h.  Vector (k .5, h 5): mu0 5, sigma 2,
+    Alert when the last S exceeds h and the customer pays late (last EWMA > 0 days).
+    Vector (k .5, h 5): mu0 5, sigma 2,
     x = [5, 5, 5, 11, 11] -> S = 0, 0, 0, 2.5, 5.0 (none); one more 11 -> 7.5 (alert).
     Evidence: ``s`` (the path), ``first_alarm`` (1-based, or None).
     """
@@ -332,7 +334,8 @@ def cusum(x, mu0, sigma, thresholds=None):
     path = _cusum(_series(x), mu0, sigma, t)
     alarms = _above(path[0], t.cusum_h)
     evidence = {"s": path[0].tolist(), "first_alarm": _first_alarm(alarms)}
-    return Signal(SEVERITIES[2 * bool(alarms[-1:].any())], evidence)
+    late_now = _above(_ewma(_series(x), mu0, sigma, t)[0][0], 0.0)
+    return Signal(SEVERITIES[2 * bool((alarms & late_now)[-1:].any())], evidence)
 
 
 def _drift(wadl, t):
@@ -350,14 +353,16 @@ def _drift(wadl, t):
     s = _cusum(monitored, mu0, sigma, t)
     last_ewma = ewma[:, -1] if ewma.shape[1] else np.full(len(wadl), np.nan)
     last_s = s[:, -1] if s.shape[1] else np.full(len(wadl), np.nan)
+    # a customer who still pays on time or early drifts without any risk: not an alert
+    late_now = _above(last_ewma, 0.0)
     return {
         "ewma_drift": {
-            "level": _level(False, usable & _above(last_ewma, ucl)),
+            "level": _level(False, usable & late_now & _above(last_ewma, ucl)),
             "value": np.where(usable, last_ewma, np.nan),
             "ucl": np.where(usable, ucl, np.nan),
         },
         "cusum": {
-            "level": _level(False, usable & _above(last_s, t.cusum_h)),
+            "level": _level(False, usable & late_now & _above(last_s, t.cusum_h)),
             "value": np.where(usable, last_s, np.nan),
         },
     }

@@ -454,3 +454,18 @@ def test_standard_preset_is_the_default_and_a_change_is_custom():
     assert signals.preset_thresholds("standard") == defaults
     assert signals.matching_preset(defaults._asdict()) == "standard"
     assert signals.matching_preset({**defaults._asdict(), "cusum_h": 4.5}) == "custom"
+
+
+def test_a_drift_needs_lateness():
+    """docs/metrics.md: drifting from 1 day early to on time is no risk; the same path 6
+    days later is."""
+    early = [-1, -1, -1, -0.5, -0.1]
+    ewma = signals.ewma_drift(early, -1.0, 0.1)
+    assert ewma.evidence["ewma"][-1] == pytest.approx(-0.74)
+    assert ewma.evidence["ucl"] == pytest.approx(-0.9)
+    assert ewma.severity == "none"
+    assert signals.cusum(early, -1.0, 0.1).evidence["s"][-1] == pytest.approx(13.0)
+    assert signals.cusum(early, -1.0, 0.1).severity == "none"
+    late = [value + 6 for value in early]
+    assert signals.ewma_drift(late, 5.0, 0.1).severity == "alert"
+    assert signals.cusum(late, 5.0, 0.1).severity == "alert"
