@@ -25,6 +25,7 @@ class ArOverdueAnalysis(models.Model):
             "ar_promise_date",
             "ar_promise_amount",
         ],
+        "account.move.line": ["amount_residual", "date_maturity", "parent_state", "account_id"],
         "res.partner": ["country_id", "industry_id"],
     }
 
@@ -37,15 +38,31 @@ class ArOverdueAnalysis(models.Model):
     currency_id = fields.Many2one("res.currency", readonly=True)
     reason_id = fields.Many2one("ar.overdue.reason", "Overdue reason", readonly=True)
     amount = fields.Monetary("Overdue amount", readonly=True, aggregator="sum")
-    days_overdue = fields.Integer(readonly=True, aggregator="avg")
+    days_overdue = fields.Integer(
+        "Days overdue", readonly=True, aggregator="max", help="Of the oldest overdue installment."
+    )
     promise_date = fields.Date("Promised payment date", readonly=True)
     promise_amount = fields.Monetary("Promised amount", readonly=True, aggregator="sum")
 
     @property
     def _table_query(self):
+        """The overdue installments of each invoice, as every other screen counts them: the
+        open residual of its receivable lines past due, days from the oldest one."""
         today = fields.Date.context_today(self)
         return SQL(
             """
+            WITH overdue AS (
+                SELECT line.move_id,
+                       SUM(line.amount_residual) AS amount,
+                       MIN(COALESCE(line.date_maturity, line.date)) AS due
+                  FROM account_move_line line
+                  JOIN account_account account ON account.id = line.account_id
+                 WHERE account.account_type = 'asset_receivable'
+                   AND line.parent_state = 'posted'
+                   AND line.amount_residual > 0
+                   AND COALESCE(line.date_maturity, line.date) < %(today)s
+                 GROUP BY line.move_id
+            )
             SELECT move.id AS id,
                    move.id AS move_id,
                    move.commercial_partner_id AS partner_id,
@@ -55,17 +72,15 @@ class ArOverdueAnalysis(models.Model):
                    move.company_id AS company_id,
                    company.currency_id AS currency_id,
                    move.ar_overdue_reason_id AS reason_id,
-                   move.amount_residual_signed AS amount,
-                   %(today)s - move.invoice_date_due AS days_overdue,
+                   overdue.amount AS amount,
+                   %(today)s - overdue.due AS days_overdue,
                    move.ar_promise_date AS promise_date,
                    move.ar_promise_amount AS promise_amount
-              FROM account_move move
+              FROM overdue
+              JOIN account_move move ON move.id = overdue.move_id
               JOIN res_partner partner ON partner.id = move.commercial_partner_id
               JOIN res_company company ON company.id = move.company_id
              WHERE move.move_type = 'out_invoice'
-               AND move.state = 'posted'
-               AND move.payment_state IN ('not_paid', 'partial')
-               AND move.invoice_date_due < %(today)s
             """,
             today=today,
         )

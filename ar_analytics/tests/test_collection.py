@@ -50,6 +50,26 @@ class TestCollection(ArCase):
             "a paid invoice is no longer overdue",
         )
 
+    def test_analysis_counts_overdue_installments_only(self):
+        """An invoice in installments is overdue by its installments past due, as on the
+        aging screens, even while its last installment is not yet due."""
+        invoice = self._invoice(
+            self.customer, self.today - datetime.timedelta(days=40), 1000, self.term_installments
+        )
+        lines = self._receivable(invoice).sorted("date_maturity")
+        overdue = lines.filtered(lambda line: line.date_maturity < self.today)
+        self.assertTrue(overdue and overdue != lines, "one installment past due, one not")
+        row = self.env["ar.overdue.analysis"].search([("move_id", "=", invoice.id)])
+        self.assertRecordValues(
+            row,
+            [
+                {
+                    "amount": sum(overdue.mapped("amount_residual")),
+                    "days_overdue": (self.today - overdue[0].date_maturity).days,
+                }
+            ],
+        )
+
     def test_promise_kept_pending_broken(self):
         self.invoice.write(
             {"ar_promise_date": self.today + datetime.timedelta(days=5), "ar_promise_amount": 300}
