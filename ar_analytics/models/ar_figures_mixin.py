@@ -109,7 +109,7 @@ class ArFiguresMixin(models.AbstractModel):
     )
     n_index_obs = fields.Integer("Index observations", readonly=True, aggregator="sum")
     # section 3: collection
-    collection_rate = fields.Float(readonly=True, aggregator="avg")
+    collection_rate = fields.Float("Collection rate", readonly=True, aggregator="avg")
     on_time_rate = fields.Float("On-time rate", readonly=True, aggregator="avg")
     dso = fields.Float(
         "DSO", readonly=True, aggregator="avg", help="Days sales outstanding, countback."

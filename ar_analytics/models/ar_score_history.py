@@ -36,7 +36,7 @@ class ArScoreHistory(models.Model):
     grade = fields.Selection(GRADES, readonly=True)
     payment_index = fields.Float(readonly=True, aggregator="avg")
     days_late = fields.Float(readonly=True, aggregator="avg")
-    collection_rate = fields.Float(readonly=True, aggregator="avg")
+    collection_rate = fields.Float("Collection rate", readonly=True, aggregator="avg")
     overdue_ratio = fields.Float(readonly=True, aggregator="avg")
     total_ar = fields.Monetary("Open receivables", readonly=True, aggregator="sum")
 

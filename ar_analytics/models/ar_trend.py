@@ -3,7 +3,8 @@ customer with the forecast months appended, the trend summary (slopes, the forec
 chosen by backtest and its accuracy) and the expected cash by week and by month. Written by
 ``ar.collection.run`` (one batched write per table and company); read-only everywhere else."""
 
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.tools import SQL
 
 BENCHMARK_MODELS = [
     ("naive", "Naive: last month repeated"),
@@ -74,6 +75,30 @@ class ArTrendMonth(models.Model):
     wadl_yoy = _figure("Days late change on a year (days)")
     invoiced_roll3 = _money("Invoiced, last 3 months")
     collected_roll3 = _money("Collected, last 3 months")
+    # Odoo reads an empty number as 0: the views hide the figures a month does not have
+    empty_figures = fields.Char(compute="_compute_empty_figures")
+
+    def _compute_empty_figures(self):
+        """``,name,name,`` of the figures stored empty (NULL) on each row."""
+        names = [
+            name
+            for name, field in self._fields.items()
+            if field.store and field.type in ("float", "monetary")
+        ]
+        rows = dict(
+            self.env.execute_query(
+                SQL(
+                    "SELECT id, concat_ws(',', '', %s, '') FROM ar_trend_month WHERE id = ANY(%s)",
+                    SQL(", ").join(
+                        SQL("CASE WHEN %s IS NULL THEN %s END", SQL.identifier(name), name)
+                        for name in names
+                    ),
+                    self.ids,
+                )
+            )
+        )
+        for row in self:
+            row.empty_figures = rows.get(row.id, "")
 
 
 class ArCollectionTrend(models.Model):
@@ -131,6 +156,15 @@ class ArCollectionTrend(models.Model):
     )
     forecast_next = _money("Forecast next month")
     forecast_total = _money("Forecast next 6 months")
+
+    @api.depends("scope", "partner_id", "company_id")
+    def _compute_display_name(self):
+        for trend in self:
+            trend.display_name = (
+                trend.partner_id.display_name
+                if trend.scope == "customer"
+                else self.env._("%(company)s (company)", company=trend.company_id.name)
+            )
 
 
 class ArExpectedCash(models.Model):

@@ -109,3 +109,30 @@ class TestScreens(TransactionCase):
         self.assertIn("55.0 of 100", html)
         self.assertIn("no data", html)  # the trend has no weight: not used
         self.assertIn("Score (0-100)", html)
+
+    def test_trend_rows_hide_the_figures_a_month_does_not_have(self):
+        """Odoo reads an empty number as 0: the trend list hides them instead."""
+        row = (
+            self.env["ar.trend.month"]
+            .sudo()
+            .create(
+                {
+                    "company_id": self.env.company.id,
+                    "scope": "company",
+                    "month": "2026-01-01",
+                    "kind": "actual",
+                    "collected": 100.0,
+                    "collected_yoy": 0.0,
+                }
+            )
+        )
+        self.env.flush_all()
+        self.assertEqual(row.collected_mom, 0.0)  # what the screen would show
+        self.assertIn(",collected_mom,", row.empty_figures)
+        self.assertIn(",forecast,", row.empty_figures)
+        self.assertNotIn(",collected_yoy,", row.empty_figures)  # a real 0
+        self.assertNotIn(",collected,", row.empty_figures)
+        arch = self._arch("ar.trend.month", "list", "ar_analytics.ar_trend_month_view_list")
+        for field in arch.iterchildren("field"):
+            if field.get("name") in ("collected_mom", "collected_yoy", "forecast", "cei"):
+                self.assertIn("empty_figures", field.get("invisible", ""), field.get("name"))
