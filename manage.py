@@ -4,6 +4,7 @@
     python3 manage.py demo [--db NAME] [--recreate] [--size demo|test] [--no-serve]
     python3 manage.py test [--db NAME] [--keep-db] [--no-lint] [-- PYTEST ARGS]
     python3 manage.py peers [--suite NAME ...]
+    python3 manage.py screens [--db NAME] [--url URL] [--lang CODE] [--out DIR] [--only A,B]
 
 Both expect Odoo 19 importable by this python3 (``python3 -c "import odoo"``) and a local
 PostgreSQL (started here when it is installed but stopped).
@@ -15,6 +16,7 @@ import datetime
 import getpass
 import importlib.util
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -36,7 +38,10 @@ TEST_DEPS = {
 }
 DEMO_DB = "ar_demo"
 TEST_DB = "ar_analytics_test"
-MODULES = "account,sale,ar_analytics"
+#: the Sales app (``sale_management``) shows the Sales menu, where the README sends users to
+#: the blocked quotations; installed here and in the test database, not an addon dependency
+SALES_APP = "sale_management"
+MODULES = f"account,sale,{SALES_APP},ar_analytics"
 #: Excel exports, installed with the addon when OCA's report_xlsx is available
 XLSX_ADDON = "ar_analytics_xlsx"
 #: OCA addons used here (Odoo module -> wheel), installed from the registry without their
@@ -298,8 +303,14 @@ def demo(args):
                 "(through the ORM: several minutes at demo size)"
             )
             started = time.time()
+            logging.getLogger("odoo.addons.ar_analytics.generator").setLevel(logging.INFO)
             built = build_book(env, plan)
             say(f"  done in {time.time() - started:.0f} s: {json.dumps(built.stats)}")
+        from odoo.addons.ar_analytics.generator.layout import configure_document_layout
+
+        configured = configure_document_layout(env)
+        if configured:
+            say(f"- document layout: Standard for {', '.join(configured.mapped('name'))}")
     with odoo_env(args.db) as env:
         say("- computing receivables figures (full refresh of every company)")
         started = time.time()
@@ -446,7 +457,7 @@ def test(args):
     if not args.keep_db or not db_exists(args.db):
         if db_exists(args.db):
             drop_db(args.db)
-        install_db(args.db, ",".join(our_addons()))
+        install_db(args.db, ",".join([SALES_APP, *our_addons()]))
     # paths given after -- replace the default ones (the whole suite)
     paths = (
         []
@@ -477,6 +488,15 @@ def peers(args):
     return suites.run(args, sys.modules[__name__])
 
 
+# -- screens -----------------------------------------------------------------------------------
+def screens(args):
+    """Screenshots of every screen in headless Chromium, for the docs (devtools/screens.py)."""
+    ensure_python({"websocket": "websocket-client", "requests": "requests"})
+    from devtools import screens as tool
+
+    return tool.run(args)
+
+
 def main(argv=None):
     from devtools.peers import SUITES
 
@@ -497,9 +517,18 @@ def main(argv=None):
     p_peers.add_argument(
         "--suite", action="append", choices=[suite.name for suite in SUITES], help="repeatable"
     )
+    p_screens = sub.add_parser("screens", help="screenshots of every screen (server running)")
+    p_screens.add_argument("--db", default=DEMO_DB)
+    p_screens.add_argument("--url", default=SERVER_URL, help="the running Odoo server")
+    p_screens.add_argument("--lang", default="en_US", help="installed language, e.g. zh_CN")
+    p_screens.add_argument("--out", default=str(OUTPUT / "screens"), help="PNG directory")
+    p_screens.add_argument("--only", help="comma-separated screen names (devtools/screens.py)")
+    p_screens.add_argument("--login", default="admin")
+    p_screens.add_argument("--password", default="admin")
     args = parser.parse_args(argv)
     try:
-        return {"demo": demo, "test": test, "peers": peers}[args.command](args)
+        commands = {"demo": demo, "test": test, "peers": peers, "screens": screens}
+        return commands[args.command](args)
     except Missing as exc:
         say(f"error: {exc}")
         return 2
