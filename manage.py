@@ -451,6 +451,7 @@ def lint():
 
 def test(args):
     prerequisites({**ADDON_DEPS, **TEST_DEPS})
+    ensure_wkhtmltopdf()  # the report tests print PDFs
     if not args.no_lint and lint():
         say("lint failed")
         return 1
