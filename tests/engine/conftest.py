@@ -158,3 +158,19 @@ def ledger_class():
 @pytest.fixture
 def ledger():
     return Ledger()
+
+
+@pytest.fixture
+def floored_book(ledger):
+    """docs/metrics.md "CEI monthly", vector 2 (as of 2024-03-31): March's
+    denominator is 10, under 1 % of its Beg + S (10,100)."""
+    p = ledger.item(4_000, "2023-12-01", "2023-12-31")
+    q = ledger.item(2_000, "2024-01-20", "2024-02-19")
+    r = ledger.item(5_000, "2024-02-15", "2024-02-20")
+    ledger.item(10_000, "2024-03-25", "2024-04-24")
+    ledger.item(90, "2024-03-28", "2024-04-27", move_type="entry")
+    ledger.alloc(p, 3_000, "2024-01-15")
+    ledger.alloc(p, 1_000, "2024-02-10")
+    ledger.alloc(q, 2_000, "2024-02-25")
+    ledger.alloc(r, 4_900, "2024-02-28")
+    return ledger.frames()

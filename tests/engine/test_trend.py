@@ -156,19 +156,10 @@ def test_monthly_cei_matches_section_3_at_each_month_end(book):
     assert checked > 20
 
 
-def test_monthly_cei_one_percent_floor(ledger):
+def test_monthly_cei_one_percent_floor(floored_book):
     """docs/metrics.md "CEI monthly", vector 2 by calendar month: January 75, February
     98.75, March none (denominator 10 under 1 % of 10,100)."""
-    p = ledger.item(4_000, "2023-12-01", "2023-12-31")
-    q = ledger.item(2_000, "2024-01-20", "2024-02-19")
-    r = ledger.item(5_000, "2024-02-15", "2024-02-20")
-    ledger.item(10_000, "2024-03-25", "2024-04-24")
-    ledger.item(90, "2024-03-28", "2024-04-27", move_type="entry")
-    ledger.alloc(p, 3_000, "2024-01-15")
-    ledger.alloc(p, 1_000, "2024-02-10")
-    ledger.alloc(q, 2_000, "2024-02-25")
-    ledger.alloc(r, 4_900, "2024-02-28")
-    items, allocs = ledger.frames()
+    items, allocs = floored_book
     rows = series_of(items, allocs, "2024-03-31", months=3).loc[1]
     np.testing.assert_allclose(rows["cei"].to_numpy(), [75.0, 98.75, np.nan])
     assert rows["cei_mom"].iloc[1] == pytest.approx(23.75)
