@@ -117,25 +117,27 @@ class ArAgingBucket(models.Model):
         vals = [v for c in companies if c.id not in have for v in self._default_values(c)]
         buckets = self.create(vals) if vals else self.browse()
         self._unapplied_buckets(companies)
-        self._translate_shipped_names()
+        self._translate_shipped_names(companies=companies)
         return buckets
 
     @api.model
-    def _translate_shipped_names(self, langs=None):
-        """Give the buckets that still bear a shipped name its translation in ``langs``
-        (default: every installed language)."""
+    def _translate_shipped_names(self, langs=None, companies=None):
+        """Give the buckets (of ``companies``, default all) that still bear a shipped name
+        its translation in ``langs`` (default: every installed language)."""
         langs = langs or [code for code, _name in self.env["res.lang"].get_installed()]
         langs = [lang for lang in langs if lang != "en_US"]
-        buckets = (
-            self.sudo()
-            .with_context(active_test=False, lang="en_US")
-            .search([("name", "in", list(SHIPPED_NAMES))])
-        )
+        if not langs:
+            return
+        domain = [("name", "in", list(SHIPPED_NAMES))]
+        if companies is not None:
+            domain.append(("company_id", "in", companies.ids))
+        buckets = self.sudo().with_context(active_test=False, lang="en_US").search(domain)
+        translated = {
+            name: {lang: self.with_context(lang=lang).env._(label) for lang in langs}
+            for name, label in SHIPPED_NAMES.items()
+        }
         for bucket in buckets:
-            label = SHIPPED_NAMES[bucket.name]
-            bucket.update_field_translations(
-                "name", {lang: self.with_context(lang=lang).env._(label) for lang in langs}
-            )
+            bucket.update_field_translations("name", translated[bucket.name])
 
     @api.model
     def _unapplied_buckets(self, companies):
