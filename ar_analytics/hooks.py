@@ -7,12 +7,12 @@ def post_init_hook(env):
     refresh = env["ar.refresh"]
     for company in companies:
         refresh._refresh_company(company)
-        refresh._backfill_history(company)
+        env["ar.backtest"]._backfill_history(company)
 
 
 def uninstall_hook(env):
     """What Odoo does not remove: the database function of the credit rules
-    (``ar_credit_rules.FIGURES_FUNCTION``), and the closing dates of receivable lines with
+    (``store/sql/credit_figures.sql``), and the closing dates of receivable lines with
     their triggers on core's tables (``ar_item_closing``)."""
     env["ar.credit.rules"]._drop_figures_function()
     env["ar.item.closing"]._drop()

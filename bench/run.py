@@ -556,9 +556,9 @@ def closing_triggers(env, enabled):
     the current transaction (rolled back with it)."""
     from odoo.tools import SQL
 
-    from odoo.addons.ar_analytics.models.ar_item_closing import TRIGGERS
+    from odoo.addons.ar_analytics.store import ddl
 
-    for trigger, _event, table, _transition, _function in TRIGGERS:
+    for trigger, table in ddl.triggers("item_closing_triggers"):
         env.cr.execute(
             SQL(
                 "ALTER TABLE %s %s TRIGGER %s",
@@ -572,9 +572,9 @@ def closing_triggers(env, enabled):
 def refresh_snapshot(env):
     """The transaction's snapshot for the refresh's second connection (None once written:
     the refresh then reads everything in its own connection)."""
-    from odoo.addons.ar_analytics.models.ar_refresh import _clean_snapshot
+    from odoo.addons.ar_analytics.store.frames import clean_snapshot
 
-    snapshot = _clean_snapshot(env)
+    snapshot = clean_snapshot(env)
     if not snapshot:
         say("  (the transaction has written: the refresh reads in one connection)")
     return snapshot

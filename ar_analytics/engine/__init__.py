@@ -13,6 +13,7 @@ from .aging import (
     aging,
     aging_by_currency,
     assign_buckets,
+    open_items,
     bucket_columns,
     validate_buckets,
 )
@@ -152,6 +153,7 @@ __all__ = [
     "move_figures",
     "net_sales",
     "observations",
+    "open_items",
     "partner_figures",
     "payment_behaviour",
     "payment_index",
@@ -175,3 +177,5 @@ __all__ = [
     "wadl_trend",
     "weight_grid",
 ]
+from . import pipeline
+from . import collection

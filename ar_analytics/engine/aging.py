@@ -180,3 +180,12 @@ def aging_by_currency(items_out, buckets=None, by="partner_id"):
     )
     table["total"] = table.sum(axis=1)
     return table
+
+
+def open_items(items_out):
+    """The items a customer's aging lists: open (``|residual|`` >= the tolerance), with a
+    customer, by customer, due date and item, so that each customer's items are one slice."""
+    shown = items_out.loc[
+        (items_out["residual"].abs() >= ZERO_TOLERANCE) & (items_out["partner_id"] != 0)
+    ]
+    return shown.sort_values(["partner_id", "due", "item_id"], kind="stable")

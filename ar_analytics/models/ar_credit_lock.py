@@ -4,7 +4,7 @@ from odoo import api, fields, models
 class ArCreditLock(models.Model):
     """One row per company and customer, written by every credit check that reads the
     customer's exposure: concurrent checks for the same customer are serialised (see
-    ``ar_credit_rules.FIGURES_FUNCTION``, the database function that writes them, created
+    ``store/sql/credit_figures.sql``, the database function that writes them, created
     with this table). ``checks`` counts them."""
 
     _name = "ar.credit.lock"

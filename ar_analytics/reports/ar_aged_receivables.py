@@ -4,14 +4,15 @@ from collections import defaultdict
 from textwrap import shorten
 
 import numpy as np
-import pandas as pd
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, formatLang
 
+from .. import engine
 from ..engine import validate_buckets
-from ..models.ar_credit_rules import FIGURE_GROUPS, check_groups
+from ..engine.constants import BASIS_DUE, ZERO_TOLERANCE
+from ..models.ar_security import FIGURE_GROUPS, check_groups
 
 
 class ReportAgedReceivables(models.AbstractModel):
@@ -39,7 +40,7 @@ class ReportAgedReceivables(models.AbstractModel):
             ) from None
         if not limits or any(b <= a for a, b in itertools.pairwise(limits)):
             raise UserError(self.env._("Bucket limits must increase: e.g. 0, 30, 60, 90."))
-        if basis == "due" and limits[0] == 0:
+        if basis == BASIS_DUE and limits[0] == 0:
             first = self.env._("Not due")
         else:
             first = self.env._("Up to %(days)s days", days=limits[0])
@@ -140,9 +141,9 @@ class ReportAgedReceivables(models.AbstractModel):
     @api.model
     def _move_names(self, move_ids):
         """{move id: its display name} for posted moves (name, and the reference shortened
-        as Odoo shows it), read in one query: the display name's compute takes about 100 us
-        per move, seconds for the open items of a large book. The moves are those of the
-        items the report extracted, record rules applied."""
+        as Odoo shows it), read in one query: the display name's compute, move by move, takes
+        seconds for the open items of a large book. The moves are those of the items the
+        report extracted, record rules applied."""
         self.env["account.move"].flush_model(["name", "ref"])
         names = {}
         for move_id, name, ref in self.env.execute_query(
@@ -163,32 +164,22 @@ class ReportAgedReceivables(models.AbstractModel):
             partners = (listed or self.env["res.partner"]).sorted(lambda p: (p.name or "").lower())
             rows = [self._row(partner, [0.0] * len(codes)) for partner in partners]
             return rows, self._totals(rows, codes)
-        # one pass per column, not per item: a large book has tens of thousands open
-        open_items = items.loc[(items["residual"].abs() >= 0.005) & (items["partner_id"] != 0)]
-        open_items = open_items.sort_values(["partner_id", "due", "item_id"], kind="stable")
-        partner_ids = open_items["partner_id"].to_numpy()
-        residual = open_items["residual"].to_numpy(dtype="float64")
-        codes_of = open_items["bucket"].to_numpy(dtype=object)
-        is_code = np.fromiter((isinstance(c, str) for c in codes_of), bool, len(codes_of))
-        in_bucket = (residual > 0) & is_code
-        amounts = (
-            pd.Series(residual[in_bucket])
-            .groupby([partner_ids[in_bucket], codes_of[in_bucket]])
-            .sum()
-            .unstack(fill_value=0.0)
-            .reindex(columns=codes, fill_value=0.0)
-        )
+        open_items = engine.open_items(items)
+        table = engine.aging(open_items, buckets)
+        amounts = table[engine.bucket_columns(buckets)]
         amounts = dict(zip(amounts.index.tolist(), amounts.to_numpy().tolist(), strict=True))
-        unapplied = pd.Series(residual[~in_bucket]).groupby(partner_ids[~in_bucket]).sum()
-        unapplied = unapplied.to_dict()
+        unapplied = table["unapplied_credits"].to_dict()
         currencies = {
             c.id: c for c in self.env["res.currency"].browse(sorted(set(items["currency_id"])))
         }
         foreign = defaultdict(list)
-        in_currency = open_items.groupby(["partner_id", "currency_id"])["residual_currency"].sum()
+        in_currency = engine.aging_by_currency(open_items, buckets)["total"]
         for (pid, cid), amount in in_currency.items():
-            if cid != company.currency_id.id and abs(amount) >= 0.005:
+            if cid != company.currency_id.id and abs(amount) >= ZERO_TOLERANCE:
                 foreign[pid].append((currencies[cid], amount))
+        partner_ids = open_items["partner_id"].to_numpy()
+        codes_of = open_items["bucket"].to_numpy(dtype=object)
+        is_code = np.fromiter((isinstance(c, str) for c in codes_of), bool, len(codes_of))
         # the open items of each customer, only when shown (a detail of tens of thousands)
         with_items = bool(options.get("show_items"))
         shown = open_items if with_items else open_items.iloc[0:0]

@@ -21,8 +21,8 @@ from odoo.service.model import retrying
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import SQL
 
-from ..models import ar_refresh
 from ..models.ar_refresh import REFRESH_LOCK, WRITE_LOCK
+from ..store import extract, frames
 from .committed import committed_env, release_registry_lock
 
 TIMEOUT = 60
@@ -297,25 +297,25 @@ class TestRefreshConcurrency(TransactionCase):
         transaction sees, not an invoice committed since, and the same rows as a read in
         the refresh's own connection."""
         readers = []
-        real = ar_refresh._read_copy
+        real = frames.read_copy
 
         def spy(cr, statement, columns, order_by):
             readers.append(cr)
             return real(cr, statement, columns, order_by)
 
         mine = self.env["res.partner"].browse(self.partner_id)
-        with self._cursor() as env, patch.object(ar_refresh, "_read_copy", spy):
+        with self._cursor() as env, patch.object(frames, "read_copy", spy):
             company = self._company(env)
             refresh = env["ar.refresh"]
             as_of = refresh._default_as_of(company)  # the transaction's snapshot starts here
             with self._cursor() as other:  # committed meanwhile by another user
                 quiet = other(context={"ar_skip_refresh": True})
                 late = _invoice(quiet, mine.with_env(quiet), "2026-01-25", 777)
-            snapshot = ar_refresh._clean_snapshot(env)
+            snapshot = frames.clean_snapshot(env)
             self.assertTrue(snapshot, "nothing written yet in this transaction")
-            read = refresh._sales_read(company, as_of)
-            frames = ar_refresh._frames_later(env(context={"ar_snapshot": snapshot}), [read])
-            background = refresh._sales_costs(company, frames()[0])
+            read = extract.sales_read(env, company, as_of)
+            later = frames.frames_later(env(context={"ar_snapshot": snapshot}), [read])
+            background = refresh._costed_sales(company, later()[0])
             self.assertEqual(len(readers), 1)
             self.assertIsNot(readers[0], env.cr, "read by a second connection")
             here = refresh._extract_sales(company, as_of)
@@ -324,19 +324,17 @@ class TestRefreshConcurrency(TransactionCase):
             self.assertNotIn(late.id, set(background["move_id"]), "not in the snapshot")
             self.assertIn(self.invoice_ids[0], set(background["move_id"]))
             # without a snapshot (any refresh but the nightly job's), its own connection reads
-            ar_refresh._frames_later(env, [read])()
+            frames.frames_later(env, [read])()
             self.assertIs(readers[2], env.cr)
             # without a second connection (a full pool), too
-            with patch.object(ar_refresh.sql_db, "db_connect", side_effect=PoolError("full")):
-                (fallback,) = ar_refresh._frames_later(
-                    env(context={"ar_snapshot": snapshot}), [read]
-                )()
+            with patch.object(frames.sql_db, "db_connect", side_effect=PoolError("full")):
+                (fallback,) = frames.frames_later(env(context={"ar_snapshot": snapshot}), [read])()
             self.assertIs(readers[3], env.cr)
-            pandas.testing.assert_frame_equal(refresh._sales_costs(company, fallback), here)
+            pandas.testing.assert_frame_equal(refresh._costed_sales(company, fallback), here)
             # once the transaction has written, no snapshot is exported
             written = env["res.partner"].create({"name": "Written in the refresh's transaction"})
             env.flush_all()
-            self.assertIsNone(ar_refresh._clean_snapshot(env))
+            self.assertIsNone(frames.clean_snapshot(env))
             written.unlink()
         with self._cursor() as env:
             self.assertIn(
@@ -345,7 +343,7 @@ class TestRefreshConcurrency(TransactionCase):
         # the nightly job's refresh: sales lines and stored invoice figures read beside it,
         # the same figures as a refresh that reads everything itself
         readers.clear()
-        with self._cursor() as env, patch.object(ar_refresh, "_read_copy", spy):
+        with self._cursor() as env, patch.object(frames, "read_copy", spy):
             company = self._company(env)
             env["ar.refresh"]._refresh_in_snapshot(company)
             self.assertEqual(len([cr for cr in readers if cr is not env.cr]), 2)

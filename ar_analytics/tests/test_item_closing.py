@@ -6,10 +6,10 @@ from odoo import Command, fields
 from odoo.tests import tagged
 from odoo.tools import SQL
 
-from ..models.ar_item_closing import CLOSING_ROWS
+from ..store import ddl
 from .common import ArCase
 
-EXPECTED = SQL(CLOSING_ROWS)
+EXPECTED = SQL(ddl.script("item_closing_rows"))
 
 
 @tagged("post_install", "-at_install")

@@ -359,8 +359,9 @@ class TestOddData(ArCase):
         refresh = self.env["ar.refresh"]
         self.assertEqual(refresh._refresh_company(company, as_of=AS_OF), 0)
         self.assertFalse(self.env["ar.company.stat"].search([("company_id", "=", company.id)]))
-        self.assertEqual(refresh._backfill_history(company, months=2, as_of=AS_OF), 2)
-        result = refresh._backtest(company, as_of=AS_OF)
+        backtest = self.env["ar.backtest"]
+        self.assertEqual(backtest._backfill_history(company, months=2, as_of=AS_OF), 2)
+        result = backtest._backtest(company, as_of=AS_OF)
         self.assertEqual(result["customers"], 0)
         self.assertFalse(company.ar_backtest_spearman, "undefined: empty, not a crash")
 

@@ -155,7 +155,7 @@ class TestScore(VectorCase):
     def test_backfill_matches_recomputation_at_month_ends(self):
         refresh = self.env["ar.refresh"]
         company = self.env.company
-        months = refresh._backfill_history(
+        months = self.env["ar.backtest"]._backfill_history(
             company, months=3, as_of=fields.Date.to_date("2024-04-15")
         )
         self.assertEqual(months, 3)
@@ -382,7 +382,7 @@ class TestBacktest(ArCase):
             login="ar_backtest_admin",
             groups="base.group_system,account.group_account_invoice",
         )
-        cls.result = cls.env["ar.refresh"]._backtest(
+        cls.result = cls.env["ar.backtest"]._backtest(
             cls.company, horizon_days=HORIZON, as_of=BACKTEST_END
         )
 
@@ -409,7 +409,7 @@ class TestBacktest(ArCase):
                 if line.has_spearman:  # stored with 3 decimals
                     self.assertAlmostEqual(line.spearman, row["spearman"], places=3)
         # a second run replaces the lines
-        self.env["ar.refresh"]._backtest(self.company, horizon_days=HORIZON, as_of=BACKTEST_END)
+        self.env["ar.backtest"]._backtest(self.company, horizon_days=HORIZON, as_of=BACKTEST_END)
         self.assertEqual(len(self.company.ar_backtest_predictor_ids), 7)
 
     def test_backtest_of_the_expected_payment_dates(self):
@@ -430,8 +430,9 @@ class TestBacktest(ArCase):
         self.assertEqual(self.company.ar_backtest_late_mae, 0.0)
 
     def test_suggested_weights_are_judged_on_the_backtest_period(self):
-        refresh = self.env["ar.refresh"]
-        result = refresh._suggest_weights(self.company, horizon_days=HORIZON, as_of=BACKTEST_END)
+        result = self.env["ar.backtest"]._suggest_weights(
+            self.company, horizon_days=HORIZON, as_of=BACKTEST_END
+        )
         self.assertEqual(result["fit_customers"], len(DELAYS))
         self.assertEqual(result["test_customers"], len(DELAYS))
         company = self.company

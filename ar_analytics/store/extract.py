@@ -1,0 +1,501 @@
+"""The extraction queries: the receivable items of a company and their allocations at an
+as-of date, the sales lines, and the figures stored by the last refresh. Items and sales
+lines are searched through the ORM (``_search``), so record rules and companies apply."""
+
+import numpy as np
+import pandas as pd
+
+from odoo.fields import Domain
+from odoo.tools import SQL
+
+from .arrays import array
+from .frames import EXTRACT_SETTINGS, empty, identifiers, query_frame, typed
+
+ITEM_COLUMNS = [
+    "item_id",
+    "move_id",
+    "partner_id",
+    "company_id",
+    "move_type",
+    "is_payment",
+    "date",
+    "invoice_date",
+    "date_maturity",
+    "balance",
+    "amount_currency",
+    "currency_id",
+]
+ALLOC_COLUMNS = [
+    "partial_id",
+    "item_id",
+    "counterpart_id",
+    "amount_item_currency",
+    "amount",
+    "max_date",
+    "pay_date",
+    "cp_move_type",
+    "cp_is_payment",
+    "cp_pending",
+    "cp_is_exchange",
+]
+MOVE_FIGURES = {
+    # engine column -> (account.move field, SQL type)
+    "payment_date": ("ar_payment_date", "date"),
+    "days_to_pay": ("ar_days_to_pay", "int4"),
+    "days_late": ("ar_days_late", "int4"),
+    "paid_on_time": ("ar_paid_on_time", "varchar"),
+    "cash_share": ("ar_cash_share", "float8"),
+    "pending_share": ("ar_pending_share", "float8"),
+    "credit_note_share": ("ar_credit_note_share", "float8"),
+    "writeoff_share": ("ar_writeoff_share", "float8"),
+}
+
+# above this many items, the allocations are read for the whole company and kept for the
+# items in pandas (a join with hundreds of thousands of ids plans badly); below, by id
+ALLOC_BY_ID_LIMIT = 100000
+
+
+def payments_await_bank(env):
+    """Whether this database's accounting keeps paid invoices *In payment* until their
+    payments are matched with the bank (Enterprise's accountant module). Without it (Odoo
+    Community) Odoo calls an invoice paid as soon as a payment settles it: nothing is
+    pending, whatever the journal's outstanding account."""
+    return env["account.move"]._get_invoice_in_payment_state() == "in_payment"
+
+
+def _counterpart(await_bank):
+    """The counterpart line's figures of an allocation (ALLOC_COLUMNS after max_date). A
+    payment is pending only while Odoo itself keeps it in process awaiting its bank line."""
+    return SQL(
+        """cp.date, cpm.move_type,
+           (cpm.origin_payment_id IS NOT NULL OR cpm.statement_line_id IS NOT NULL),
+           (%s AND pay.state IS NOT DISTINCT FROM 'in_process'),
+           cpm.id IN (SELECT exchange_move_id FROM account_partial_reconcile
+                       WHERE exchange_move_id IS NOT NULL)""",
+        bool(await_bank),
+    )
+
+
+def _allocation_side(as_of, side, await_bank):
+    """Allocations of the partials whose ``side`` ('debit' or 'credit') line is one of the
+    ``items``: looked up item by item in that side's index (a lateral subquery kept apart
+    by OFFSET 0: joined, thousands of items are planned as a scan of every partial)."""
+    other = "credit" if side == "debit" else "debit"
+    return SQL(
+        """
+        SELECT part.id, items.id, cp.id, %(item_amount)s::float8, part.amount::float8,
+               part.max_date, %(counterpart)s
+          FROM items
+         CROSS JOIN LATERAL (
+                SELECT * FROM account_partial_reconcile part
+                 WHERE %(item_line)s = items.id AND part.max_date <= %(as_of)s OFFSET 0
+               ) AS part
+          JOIN account_move_line cp ON cp.id = %(cp_line)s
+          JOIN account_move cpm ON cpm.id = cp.move_id
+     LEFT JOIN account_payment pay ON pay.id = cpm.origin_payment_id
+        """,
+        item_amount=SQL.identifier("part", f"{side}_amount_currency"),
+        item_line=SQL.identifier("part", f"{side}_move_id"),
+        cp_line=SQL.identifier("part", f"{other}_move_id"),
+        counterpart=_counterpart(await_bank),
+        as_of=as_of,
+    )
+
+
+def _allocations(company, item_ids, as_of, await_bank):
+    """Allocations of ALLOC_COLUMNS: one row per partial reconciliation dated up to as_of
+    and item on either side of it (two rows when both are), with its counterpart line.
+
+    For a few items, by id, each side through its index. For many, every partial of the
+    company's receivable accounts in one pass over the partials and the lines, both sides
+    at once (both lines of a partial share their account, and max_date is the later of
+    their dates): a superset that the caller narrows to the items."""
+    if len(item_ids) <= ALLOC_BY_ID_LIMIT:
+        return SQL(
+            "WITH items AS MATERIALIZED (SELECT unnest(%s) AS id) %s UNION ALL %s",
+            array(item_ids, "int4"),
+            _allocation_side(as_of, "debit", await_bank),
+            _allocation_side(as_of, "credit", await_bank),
+        )
+    return SQL(
+        """
+        SELECT part.id, side.item_id, cp.id, side.item_amount::float8, part.amount::float8,
+               part.max_date, %(counterpart)s
+          FROM account_partial_reconcile part
+         CROSS JOIN LATERAL (
+                VALUES (part.debit_move_id, part.credit_move_id, part.debit_amount_currency),
+                       (part.credit_move_id, part.debit_move_id, part.credit_amount_currency)
+               ) AS side(item_id, counterpart_id, item_amount)
+          JOIN account_move_line cp ON cp.id = side.counterpart_id
+          JOIN account_move cpm ON cpm.id = cp.move_id
+     LEFT JOIN account_payment pay ON pay.id = cpm.origin_payment_id
+         WHERE part.max_date <= %(as_of)s AND part.company_id = %(company)s
+           AND cp.account_id IN (SELECT id FROM account_account
+                                  WHERE account_type = 'asset_receivable')
+        """,
+        counterpart=_counterpart(await_bank),
+        as_of=as_of,
+        company=company.id,
+    )
+
+
+def items_query(env, company, as_of, partner_ids=None, open_only=False):
+    """The company's posted receivable items dated up to as_of, through the ORM's
+    ``_search`` so that record rules and companies apply; ``open_only``: only those
+    that may still have been open at as_of (not closed by then: ``ar.item.closing``)."""
+    domain = Domain(
+        [
+            ("company_id", "=", company.id),
+            ("parent_state", "=", "posted"),
+            ("account_id.account_type", "=", "asset_receivable"),
+            ("date", "<=", as_of),
+        ]
+    )
+    if partner_ids is not None:
+        domain &= Domain("partner_id", "in", contacts(env, partner_ids))
+    query = env["account.move.line"]._search(domain)
+    if open_only:
+        # the candidates' ids first: PostgreSQL cannot tell how few they are (the closing
+        # and the line's dates are correlated) and would scan every line for them
+        candidates = env["ar.item.closing"]._open_at(company, as_of)
+        query.add_where(
+            SQL("%s = ANY(%s)", SQL.identifier(query.table, "id"), array(candidates, "int4"))
+        )
+    return query
+
+
+def contacts(env, partner_ids):
+    """The contacts of the commercial partners ``partner_ids`` (archived ones too), by
+    id: the lines are filtered on their partner, which is indexed; a join to the
+    partners, filtered on the commercial partner, is planned as a scan of every line
+    of the company from about a hundred customers."""
+    env["res.partner"].flush_model(["commercial_partner_id"])
+    rows = env.execute_query(
+        SQL(
+            "SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%s)",
+            array(sorted(partner_ids), "int4"),
+        )
+    )
+    return [row[0] for row in rows]
+
+
+def _settled_join(query, line, as_of):
+    """Join to ``query`` what the partials up to as_of settled of each line (index look-ups),
+    and keep the lines with a residual then."""
+    query.add_join(
+        "LEFT JOIN",
+        "ar_settled",
+        SQL(
+            """LATERAL (
+        SELECT SUM(s.amount) AS amount, SUM(s.amount_currency) AS amount_currency
+          FROM (SELECT amount, debit_amount_currency AS amount_currency
+                  FROM account_partial_reconcile
+                 WHERE debit_move_id = %(id)s AND max_date <= %(as_of)s
+                 UNION ALL
+                SELECT -amount, -credit_amount_currency
+                  FROM account_partial_reconcile
+                 WHERE credit_move_id = %(id)s AND max_date <= %(as_of)s) s
+    )""",
+            id=SQL.identifier(line, "id"),
+            as_of=as_of,
+        ),
+        SQL("TRUE"),
+    )
+    query.add_where(
+        SQL(
+            "(%(balance)s <> COALESCE(ar_settled.amount, 0) "
+            "OR %(amount_currency)s <> COALESCE(ar_settled.amount_currency, 0))",
+            **identifiers(line, balance="balance", amount_currency="amount_currency"),
+        )
+    )
+    return {
+        name: SQL(
+            "(%s - COALESCE(%s, 0))",
+            SQL.identifier(line, name),
+            SQL.identifier("ar_settled", settled),
+        )
+        for name, settled in (("balance", "amount"), ("amount_currency", "amount_currency"))
+    }
+
+
+def _items_select(env, company, as_of, partner_ids, open_only):
+    """The SELECT of ITEM_COLUMNS on the lines of :func:`items_query`, joined once to their
+    move and partner (one scan of the lines, record rules applied)."""
+    query = items_query(env, company, as_of, partner_ids, open_only)
+    line = query.table
+    query.add_join(
+        "JOIN",
+        "ar_move",
+        "account_move",
+        SQL("%s = %s", SQL.identifier("ar_move", "id"), SQL.identifier(line, "move_id")),
+    )
+    query.add_join(
+        "LEFT JOIN",
+        "ar_partner",
+        "res_partner",
+        SQL("%s = %s", SQL.identifier("ar_partner", "id"), SQL.identifier(line, "partner_id")),
+    )
+    amounts = (
+        _settled_join(query, line, as_of)
+        if open_only
+        else identifiers(line, balance="balance", amount_currency="amount_currency")
+    )
+    return query.select(
+        SQL(
+            """%(id)s, %(move)s, COALESCE(ar_partner.commercial_partner_id, %(partner)s, 0),
+               %(company)s, ar_move.move_type,
+               (ar_move.origin_payment_id IS NOT NULL OR ar_move.statement_line_id IS NOT NULL),
+               %(date)s, COALESCE(ar_move.invoice_date, %(date)s), %(maturity)s,
+               %(balance)s::float8, %(amount_currency)s::float8, %(currency)s""",
+            **identifiers(
+                line,
+                id="id",
+                move="move_id",
+                partner="partner_id",
+                company="company_id",
+                date="date",
+                maturity="date_maturity",
+                currency="currency_id",
+            ),
+            **amounts,
+        )
+    )
+
+
+def extract(env, company, as_of, partner_ids=None, open_only=False):
+    """(items, allocs) frames of engine_contract.md for one company at as_of;
+    ``open_only``: only the items with a residual at as_of, each with that residual as
+    its balance (and in its currency) and no allocation: what the aged receivables
+    need (residual, days past due, bucket), without reading the allocations."""
+    selected = _items_select(env, company, as_of, partner_ids, open_only)
+    # for the transaction, whose remaining queries are the refresh's writes
+    env.execute_query(EXTRACT_SETTINGS)
+    env["account.move.line"].flush_model()
+    env["account.move"].flush_model()
+    env["account.partial.reconcile"].flush_model()
+    env["account.payment"].flush_model(["state"])
+    items = query_frame(env, selected, ITEM_COLUMNS, ["item_id"])
+    if open_only:
+        return items, typed(empty(ALLOC_COLUMNS), ALLOC_COLUMNS, [])
+    # the items already fetched (record rules applied once, not re-evaluated)
+    allocs = query_frame(
+        env,
+        _allocations(company, items["item_id"].tolist(), as_of, payments_await_bank(env)),
+        ALLOC_COLUMNS,
+        ["partial_id", "item_id"],
+    )
+    allocs = allocs[allocs["item_id"].isin(items["item_id"])].reset_index(drop=True)
+    return items, allocs
+
+
+def _join_cogs(query, line, company, partner_ids):
+    """Join ``ar_cogs.amount``: the COGS lines of the line's move and product (anglo-saxon
+    accounting), aggregated once for the company, or looked up by move for a few customers."""
+    cogs = SQL(
+        """SELECT c.move_id, c.product_id, SUM(c.balance) AS amount
+             FROM account_move_line c
+             JOIN account_account a ON a.id = c.account_id
+            WHERE c.display_type = 'cogs' AND a.account_type LIKE 'expense%%'
+              AND c.company_id = %s AND c.parent_state = 'posted'""",
+        company.id,
+    )
+    move_product = identifiers(line, move="move_id", product="product_id")
+    if partner_ids is None:
+        query.add_join(
+            "LEFT JOIN",
+            "ar_cogs",
+            SQL("(%s GROUP BY 1, 2)", cogs),
+            SQL(
+                "ar_cogs.move_id = %(move)s AND ar_cogs.product_id = %(product)s",
+                **move_product,
+            ),
+        )
+    else:
+        query.add_join(
+            "LEFT JOIN",
+            "ar_cogs",
+            SQL(
+                "LATERAL (%s AND c.move_id = %s AND c.product_id = %s GROUP BY 1, 2)",
+                cogs,
+                move_product["move"],
+                move_product["product"],
+            ),
+            SQL("TRUE"),
+        )
+
+
+def _join_sale_cost(env, query, line, company):
+    """Join the sale order line's unit cost (sale_margin) when the database has it; returns
+    the SQL of that cost (NULL without sale_margin)."""
+    so_cost = SQL("NULL::float8")
+    order_lines = env["sale.order.line"]
+    if "purchase_price" in order_lines._fields and order_lines._fields["purchase_price"].store:
+        so_cost = SQL("ar_so.unit_cost::float8")
+        query.add_join(
+            "LEFT JOIN",
+            "ar_so",
+            SQL(
+                """(SELECT rel.invoice_line_id,
+                           SUM(sol.purchase_price) / COUNT(*) AS unit_cost
+                      FROM sale_order_line_invoice_rel rel
+                      JOIN sale_order_line sol ON sol.id = rel.order_line_id
+                     WHERE sol.purchase_price > 0 AND sol.company_id = %s
+                     GROUP BY rel.invoice_line_id)""",
+                company.id,
+            ),
+            SQL("ar_so.invoice_line_id = %s", SQL.identifier(line, "id")),
+        )
+    return so_cost
+
+
+def sales_read(env, company, as_of, partner_ids=None):
+    """(query, columns, order) of the sales lines: one row per product line of the company's
+    posted customer invoices and credit notes dated up to as_of, untaxed revenue in company
+    currency, and the candidate costs (metrics.md section 0) that ``engine.sales_costs``
+    chooses from."""
+    domain = Domain(
+        [
+            ("company_id", "=", company.id),
+            ("parent_state", "=", "posted"),
+            ("move_id.move_type", "in", ("out_invoice", "out_refund")),
+            ("display_type", "=", "product"),
+            ("move_id.invoice_date", "<=", as_of),
+        ]
+    )
+    if partner_ids is not None:
+        domain &= Domain("move_id.partner_id", "in", contacts(env, partner_ids))
+    # joined to the ORM's query (record rules applied): one scan of the lines
+    query = env["account.move.line"]._search(domain)
+    line = query.table
+
+    # the move's join of the domain (move type, invoice date), reused
+    move = query.left_join(line, "move_id", "account_move", "id", "move_id")
+    query.add_join(
+        "LEFT JOIN",
+        "ar_partner",
+        "res_partner",
+        SQL("%s = %s", SQL.identifier("ar_partner", "id"), SQL.identifier(move, "partner_id")),
+    )
+    _join_cogs(query, line, company, partner_ids)
+    so_cost = _join_sale_cost(env, query, line, company)
+    return (
+        query.select(
+            SQL(
+                """COALESCE(ar_partner.commercial_partner_id, %(partner)s),
+                   %(move)s, %(move_type)s, %(invoice_date)s,
+                   (-%(balance)s)::float8, %(product)s,
+                   (%(quantity)s
+                    * CASE WHEN %(move_type)s = 'out_refund' THEN -1 ELSE 1 END)::float8,
+                   ar_cogs.amount::float8, %(so_cost)s""",
+                **identifiers(
+                    move,
+                    partner="partner_id",
+                    move="id",
+                    move_type="move_type",
+                    invoice_date="invoice_date",
+                ),
+                **identifiers(line, balance="balance", product="product_id", quantity="quantity"),
+                so_cost=so_cost,
+            )
+        ),
+        [
+            "partner_id",
+            "move_id",
+            "move_type",
+            "invoice_date",
+            "revenue",
+            "product_id",
+            "quantity",
+            "cogs",
+            "so_unit_cost",
+        ],
+        ["move_id", "product_id", "revenue", "quantity"],
+    )
+
+
+def stored_summary(env, company, excluded):
+    """``engine.sales_summary`` of the company's other customers, from their stored
+    figures (stored revenue is NULL for a customer without sales); the last invoice
+    date is the stored as-of date minus the stored recency."""
+    rows = env.execute_query(
+        SQL(
+            """
+        SELECT partner_id, revenue::float8, cost_of_sales::float8,
+               COALESCE(margin_approximate, FALSE), as_of - recency_days, frequency
+          FROM ar_customer_stat
+         WHERE company_id = %s AND revenue IS NOT NULL AND partner_id <> ALL(%s)
+        """,
+            company.id,
+            array([int(p) for p in excluded], "int4"),
+        )
+    )
+    summary = pd.DataFrame(
+        rows,
+        columns=[
+            "partner_id",
+            "revenue",
+            "cost",
+            "margin_approximate",
+            "last_invoice",
+            "frequency",
+        ],
+    ).set_index("partner_id")
+    summary["revenue"] = summary["revenue"].astype("float64")
+    summary["cost"] = summary["cost"].astype("float64")
+    summary["margin_approximate"] = summary["margin_approximate"].astype(bool)
+    summary["last_invoice"] = pd.to_datetime(summary["last_invoice"])
+    summary["frequency"] = summary["frequency"].fillna(0).astype("int64")
+    return summary
+
+
+def stored_moves_read(env, company, partner_ids):
+    """(query, columns, order) of the per-invoice figures stored for the scope."""
+    scope = SQL("m.company_id = %s AND m.ar_computed", company.id)
+    if partner_ids is not None:
+        # by contact: account_move.partner_id is indexed, commercial_partner_id is not
+        scope = SQL(
+            "%s AND m.partner_id = ANY(%s)",
+            scope,
+            array(contacts(env, partner_ids), "int4"),
+        )
+    return (
+        SQL(
+            "SELECT m.id, %s FROM account_move m WHERE %s",
+            SQL(", ").join(SQL.identifier("m", field) for field, _type in MOVE_FIGURES.values()),
+            scope,
+        ),
+        ["move_id", *MOVE_FIGURES],
+        ["move_id"],
+    )
+
+
+def customer_batches(env, company, size):
+    """The company's customers (commercial partners with receivable items, or with
+    stored figures to clear) in batches of ``size``, by id: each batch is refreshed on
+    its own (``_refresh_batch``), in any order, by any worker."""
+    rows = env.execute_query(
+        SQL(
+            """
+        SELECT DISTINCT COALESCE(p.commercial_partner_id, l.partner_id)
+          FROM account_move_line l
+          JOIN account_account a ON a.id = l.account_id
+          JOIN res_partner p ON p.id = l.partner_id
+         WHERE l.company_id = %(company)s AND l.parent_state = 'posted'
+           AND a.account_type = 'asset_receivable'
+         UNION
+        SELECT partner_id FROM ar_customer_stat WHERE company_id = %(company)s
+         ORDER BY 1
+        """,
+            company=company.id,
+        )
+    )
+    ids = [row[0] for row in rows]
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
+
+
+def standard_prices(env, company, product_ids):
+    """The products' current cost in ``company`` (a Series by product id; NaN when none),
+    read through the ORM: the cost is a company-dependent field."""
+    ids = [int(p) for p in pd.unique(pd.Series(product_ids).dropna())]
+    products = env["product.product"].sudo().with_company(company).browse(ids)
+    return pd.Series({p.id: p.standard_price or np.nan for p in products}, dtype="float64")
