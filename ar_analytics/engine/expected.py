@@ -17,6 +17,7 @@ cumulated weights, so no loop runs over items or customers.
 and two naive dates (docs/metrics.md, "Expected payment dates against naive dates").
 """
 
+import datetime
 from typing import NamedTuple
 
 import numpy as np
@@ -40,6 +41,13 @@ SOURCE_TIER = "tier"
 SOURCE_COMPANY = "company"
 #: No usable pool: expected on the due date, amount uncertain.
 SOURCE_DUE = "due_date"
+#: Kinds of the rows of :func:`cash_rows`: expected in a period, after the last period, or
+#: uncertain (no usable pool).
+CASH_PERIOD = "period"
+CASH_LATER = "later"
+CASH_UNCERTAIN = "uncertain"
+#: Default labels of those rows ("%(date)s": the day after the last period).
+CASH_LABELS = {CASH_LATER: "From %(date)s on", CASH_UNCERTAIN: "Uncertain: no payment history"}
 
 
 class CashProjection(NamedTuple):
@@ -247,6 +255,76 @@ def expected_cash(
 
 def _per_group(values, keys, index):
     return pd.Series(values).groupby(keys).sum().reindex(index, fill_value=0.0)
+
+
+def expected_dates(items_out, allocs, as_of, tiers=None):
+    """Expected payment date and its source of every open invoice (its last open item's),
+    indexed by move_id."""
+    payments = expected_payments(items_out, allocs, as_of, tiers=tiers)
+    moves = items_out.set_index("item_id")["move_id"].reindex(payments.index)
+    payments = payments.assign(move_id=moves.to_numpy()).sort_values("expected_date")
+    last = payments.groupby("move_id").tail(1).set_index("move_id")
+    return last[["expected_date", "source"]]
+
+
+def _cash_parts(items_out, allocs, as_of, tiers, labels, frequency):
+    """(frequency, kind, sequence, label, start, end, amounts by customer) of one frequency:
+    its periods, then the amounts expected later and the uncertain ones."""
+    periods = cash_periods(as_of, frequency)
+    cash = expected_cash(items_out, allocs, as_of, freq=frequency, tiers=tiers)
+    rows = []
+    for sequence, period in enumerate(periods.itertuples()):
+        start, end = period.start.date(), period.end.date()
+        label = f"{start:%Y-%m-%d} – {end:%Y-%m-%d}"
+        rows.append(
+            (frequency, CASH_PERIOD, sequence, label, start, end, cash.periods[period.start])
+        )
+    after = periods["end"].iloc[-1].date() + datetime.timedelta(days=1)
+    later = labels[CASH_LATER] % {"date": f"{after:%Y-%m-%d}"}
+    rows.append((frequency, CASH_LATER, len(periods), later, after, None, cash.later))
+    rows.append(
+        (
+            frequency,
+            CASH_UNCERTAIN,
+            len(periods) + 1,
+            labels[CASH_UNCERTAIN],
+            None,
+            None,
+            cash.uncertain,
+        )
+    )
+    return rows
+
+
+def cash_rows(items_out, allocs, as_of, tiers=None, labels=None):
+    """The expected cash by week and by month per customer (``partner``, NaN for the items
+    without one): one row per customer and period with an amount, then the amounts
+    expected after the last period and the uncertain ones, each kind labelled
+    (``labels``: as :data:`CASH_LABELS`)."""
+    labels = labels or CASH_LABELS
+    rows = []
+    for frequency in (FREQ_WEEK, FREQ_MONTH):
+        rows += _cash_parts(items_out, allocs, as_of, tiers, labels, frequency)
+    parts = []
+    for frequency, kind, sequence, label, start, end, amounts in rows:
+        amounts = amounts[amounts.abs() >= 0.005]
+        parts.append(
+            pd.DataFrame(
+                {
+                    "partner": amounts.index,
+                    "amount": amounts.to_numpy(),
+                    "frequency": frequency,
+                    "kind": kind,
+                    "sequence": sequence,
+                    "period": label,
+                    "date_start": pd.Timestamp(start) if start else pd.NaT,
+                    "date_end": pd.Timestamp(end) if end else pd.NaT,
+                }
+            )
+        )
+    cash = pd.concat(parts, ignore_index=True)
+    cash["partner"] = cash["partner"].where(cash["partner"] != 0)
+    return cash
 
 
 #: methods of :func:`payment_date_errors`: expected date, due date, due + mean days late

@@ -1,27 +1,12 @@
 """Forecast of a monthly cash series (metrics.md section 6; Hyndman, *Forecasting:
-Principles and Practice*, 3rd ed., ch. 5 and 8).
+Principles and Practice*, 3rd ed., ch. 5): the choice among the models of
+:mod:`forecast_models` and its accuracy figures.
 
-Three exponential smoothing models in component form, each started from a state
-*before* the first observation, so that every observation (the first included) is
-forecast one step ahead and counted in the SSE:
-
-- ``ses``: level only, ``l0 = y1``;
-- ``damped_holt``: level and damped trend, ``l0 = y1``, ``b0 = y2 - y1``; forecast
-  ``l + (phi + ... + phi^h) b`` (``phi = 1`` is Holt's linear trend);
-- ``holt_winters``: additive seasonality, undamped trend, classical start from the
-  first two seasons (``l0`` = mean of season 1, ``b0`` = (mean of season 2 - ``l0``)
-  / m, ``s_i = y_i - l0``).
-
-Two benchmarks compete with them (*FPP* sections 5.2 and 5.8): ``naive`` (every
-horizon repeats the last value) and ``seasonal_naive`` (the same month a season earlier).
-
-Parameters are chosen by grid search on the one-step SSE (ties: the first grid
-point); forecasts are clipped at 0.  The model is chosen on a rolling-origin
-(expanding window) backtest with horizons 1..3, by the least MASE (MAE when MASE is
-undefined), ties to the benchmarks: a smoothing model is chosen only when it beats
-them (docs/metrics.md, "Forecast benchmarks").  Every computation runs on a
-(series x grid) array, so many customers with series of the same length are fitted
-at once (:func:`forecast_frame`); the only loop is over time.
+The model is chosen on a rolling-origin (expanding window) backtest with horizons 1..3,
+by the least MASE (MAE when MASE is undefined), ties to the benchmarks: a smoothing model
+is chosen only when it beats them (docs/metrics.md, "Forecast benchmarks").  Every
+computation runs on a (series x grid) array, so many customers with series of the same
+length are forecast at once (:func:`forecast_frame`); the only loop is over time.
 """
 
 from typing import NamedTuple
@@ -30,29 +15,21 @@ import numpy as np
 import pandas as pd
 
 from ._util import ratio
+from .forecast_models import (
+    BENCHMARKS,
+    MODELS,
+    NAIVE,
+    SEASON_LENGTH,
+    SES,
+    min_length,
+    parameter_grid,
+    parameter_names,
+    series_array,
+    sweep,
+)
 
-NAIVE = "naive"
-SEASONAL_NAIVE = "seasonal_naive"
-SES = "ses"
-DAMPED_HOLT = "damped_holt"
-HOLT_WINTERS = "holt_winters"
-#: the benchmarks every smoothing model must beat, in their order of preference on a tie
-BENCHMARKS = (NAIVE, SEASONAL_NAIVE)
-SMOOTHING = (SES, DAMPED_HOLT, HOLT_WINTERS)
-MODELS = (*BENCHMARKS, *SMOOTHING)
 #: Parameter names, in the order of the grids and of :func:`forecast_frame` columns.
 PARAMETERS = ("alpha", "beta", "gamma", "phi")
-#: Season length of a monthly series.
-SEASON_LENGTH = 12
-#: Damped Holt needs this many observations ("from ~10 months").
-HOLT_MIN_LENGTH = 10
-#: Holt-Winters needs T >= max(HW_MIN_LENGTH, 10 + 2 * (m // 2)).
-HW_MIN_LENGTH = 24
-#: Grids of the smoothing parameters (level, trend, season) and of the damping.
-ALPHA_GRID = tuple(round(0.05 * i, 2) for i in range(1, 20))
-BETA_GRID = (0.05, 0.1, 0.2, 0.3)
-GAMMA_GRID = (0.05, 0.1, 0.2, 0.3)
-PHI_GRID = (0.8, 0.85, 0.9, 0.95, 0.98)
 #: Backtest horizons 1..BACKTEST_HORIZON; a trend or seasonal model competes only
 #: when it can be evaluated from at least BACKTEST_MIN_ORIGINS origins.
 BACKTEST_HORIZON = 3
@@ -64,14 +41,6 @@ ACCURACY = ("mae", "rmse", "mape", "mape_skipped", "smape", "mase", "n_points")
 #: the best benchmark's backtest figures in :func:`forecast_frame` (after ``benchmark``)
 BENCHMARK_COLUMNS = ("benchmark_mae", "benchmark_mase", "benchmark_gain")
 _COUNTS = ("mape_skipped", "n_points")
-
-
-class Fit(NamedTuple):
-    """One fitted model: ``forecast`` (h values, >= 0), one-step ``sse``, ``params``."""
-
-    forecast: np.ndarray
-    sse: float
-    params: dict
 
 
 class ForecastResult(NamedTuple):
@@ -88,259 +57,6 @@ class ForecastResult(NamedTuple):
     benchmark: str | None
     benchmark_accuracy: dict
     gain: float
-
-
-class _Naive:
-    params = ()
-
-    @staticmethod
-    def start_length(m):
-        return 1
-
-    @staticmethod
-    def min_length(m):
-        return 1
-
-    @staticmethod
-    def grid(m):
-        return np.zeros((1, 0))
-
-    def __init__(self, y, grid, m):
-        self.last = np.repeat(y[:, :1], len(grid), axis=1)
-
-    def predict(self, t, h):
-        return np.repeat(self.last[..., None], h, axis=2)
-
-    def update(self, y_t, t):
-        error = y_t[:, None] - self.last
-        self.last = np.repeat(y_t[:, None], self.last.shape[1], axis=1)
-        return error
-
-
-class _SeasonalNaive:
-    """The last season of values, slot ``t % m`` holding the value of month t; started
-    from the first season (its own one-step forecasts, errors 0)."""
-
-    params = ()
-
-    @staticmethod
-    def start_length(m):
-        return m
-
-    @staticmethod
-    def min_length(m):
-        return m
-
-    @staticmethod
-    def grid(m):
-        return np.zeros((1, 0))
-
-    def __init__(self, y, grid, m):
-        self.m = m
-        self.season = np.repeat(y[:, None, :m], len(grid), axis=1)
-
-    def predict(self, t, h):
-        return self.season[..., (t + np.arange(h)) % self.m]
-
-    def update(self, y_t, t):
-        slot = t % self.m
-        error = y_t[:, None] - self.season[..., slot]
-        self.season[..., slot] = y_t[:, None]
-        return error
-
-
-class _Ses:
-    params = ("alpha",)
-
-    @staticmethod
-    def start_length(m):
-        return 1
-
-    @staticmethod
-    def min_length(m):
-        return 1
-
-    @staticmethod
-    def grid(m):
-        return np.array(ALPHA_GRID)[:, None]
-
-    def __init__(self, y, grid, m):
-        (self.alpha,) = grid.T
-        self.level = np.repeat(y[:, :1], len(grid), axis=1)
-
-    def predict(self, t, h):
-        return np.repeat(self.level[..., None], h, axis=2)
-
-    def update(self, y_t, t):
-        error = y_t[:, None] - self.level
-        self.level = self.level + self.alpha * error
-        return error
-
-
-class _DampedHolt:
-    params = ("alpha", "beta", "phi")
-
-    @staticmethod
-    def start_length(m):
-        return 2
-
-    @staticmethod
-    def min_length(m):
-        return HOLT_MIN_LENGTH
-
-    @staticmethod
-    def grid(m):
-        mesh = np.meshgrid(ALPHA_GRID, BETA_GRID, PHI_GRID, indexing="ij")
-        return np.column_stack([axis.ravel() for axis in mesh])
-
-    def __init__(self, y, grid, m):
-        self.alpha, self.beta, self.phi = grid.T
-        self.level = np.repeat(y[:, :1], len(grid), axis=1)
-        self.trend = np.repeat(y[:, 1:2] - y[:, :1], len(grid), axis=1)
-
-    def predict(self, t, h):
-        steps = np.cumsum(self.phi[:, None] ** np.arange(1, h + 1), axis=1)
-        return self.level[..., None] + self.trend[..., None] * steps
-
-    def update(self, y_t, t):
-        fitted = self.level + self.phi * self.trend
-        error = y_t[:, None] - fitted
-        level = self.alpha * y_t[:, None] + (1 - self.alpha) * fitted
-        self.trend = self.beta * (level - self.level) + (1 - self.beta) * self.phi * self.trend
-        self.level = level
-        return error
-
-
-class _HoltWinters:
-    params = ("alpha", "beta", "gamma")
-
-    @staticmethod
-    def start_length(m):
-        return 2 * m
-
-    @staticmethod
-    def min_length(m):
-        return max(HW_MIN_LENGTH, 10 + 2 * (m // 2))
-
-    @staticmethod
-    def grid(m):
-        mesh = np.meshgrid(ALPHA_GRID, BETA_GRID, GAMMA_GRID, indexing="ij")
-        return np.column_stack([axis.ravel() for axis in mesh])
-
-    def __init__(self, y, grid, m):
-        self.alpha, self.beta, self.gamma = grid.T
-        self.m = m
-        first = y[:, :m].mean(axis=1, keepdims=True)
-        second = y[:, m : 2 * m].mean(axis=1, keepdims=True)
-        self.level = np.repeat(first, len(grid), axis=1)
-        self.trend = np.repeat((second - first) / m, len(grid), axis=1)
-        self.season = np.repeat((y[:, :m] - first)[:, None, :], len(grid), axis=1)
-
-    def predict(self, t, h):
-        ahead = np.arange(1, h + 1)
-        season = self.season[..., (t + ahead - 1) % self.m]
-        return self.level[..., None] + self.trend[..., None] * ahead + season
-
-    def update(self, y_t, t):
-        y_t = y_t[:, None]
-        slot = t % self.m
-        season = self.season[..., slot]
-        base = self.level + self.trend
-        error = y_t - (base + season)
-        level = self.alpha * (y_t - season) + (1 - self.alpha) * base
-        self.season[..., slot] = self.gamma * (y_t - base) + (1 - self.gamma) * season
-        self.trend = self.beta * (level - self.level) + (1 - self.beta) * self.trend
-        self.level = level
-        return error
-
-
-_MODEL_CLASSES = {
-    NAIVE: _Naive,
-    SEASONAL_NAIVE: _SeasonalNaive,
-    SES: _Ses,
-    DAMPED_HOLT: _DampedHolt,
-    HOLT_WINTERS: _HoltWinters,
-}
-
-
-def min_length(model, m=SEASON_LENGTH):
-    """Fewest observations ``model`` is fitted on (naive 1, seasonal naive m, SES 1,
-    damped Holt 10, Holt-Winters max(24, 10 + 2*(m//2)))."""
-    return _MODEL_CLASSES[model].min_length(m)
-
-
-def _as_matrix(y):
-    values = np.atleast_2d(np.asarray(y, dtype="float64"))
-    if not np.isfinite(values).all():
-        raise ValueError("forecast: the series must be finite numbers (no NaN)")
-    return values
-
-
-def _sweep(model, y, grid, m, stops, h):
-    """Run ``model`` with every grid point over ``y`` (series x T).
-
-    For each training length t of ``stops``, pick the grid point with the least SSE
-    of the first t one-step errors and forecast t+1..t+h from its state.  Returns
-    ``{t: (forecasts (series x h) clipped at 0, grid index, sse)}``.
-    """
-    cls = _MODEL_CLASSES[model]
-    state = cls(y, grid, m)
-    rows = np.arange(len(y))
-    sse = np.zeros((len(y), len(grid)))
-    out = {}
-    for t in range(y.shape[1] + 1):
-        if t in stops:
-            best = np.argmin(np.where(np.isfinite(sse), sse, np.inf), axis=1)
-            values = state.predict(t, h)[rows, best]
-            out[t] = (np.clip(values, 0.0, None), best, sse[rows, best])
-        if t < y.shape[1]:
-            sse += state.update(y[:, t], t) ** 2
-    return out
-
-
-def _fit(model, y, grid, h, m):
-    y = _as_matrix(y)
-    needed = _MODEL_CLASSES[model].start_length(m)
-    if y.shape[1] < needed:
-        raise ValueError(f"forecast: {model} needs at least {needed} observations")
-    forecast, best, sse = _sweep(model, y, grid, m, {y.shape[1]}, h)[y.shape[1]]
-    values = (float(v) for v in grid[best[0]])
-    return Fit(
-        forecast[0], float(sse[0]), dict(zip(_MODEL_CLASSES[model].params, values, strict=True))
-    )
-
-
-def ses(y, alpha, h=1):
-    """Simple exponential smoothing with ``l0 = y1`` (section 6 vector: y = [10, 12, 11,
-    13], alpha .5 -> forecast 12.0, one-step SSE 8.0)."""
-    return _fit(SES, y, np.array([[alpha]], dtype="float64"), h, SEASON_LENGTH)
-
-
-def holt(y, alpha, beta, phi=1.0, h=1):
-    """(Damped) Holt with ``l0 = y1``, ``b0 = y2 - y1``; ``phi = 1`` is Holt's linear
-    trend (section 6 vector: y = [10, 12, 14, 16], alpha = beta = .5 -> 17.2890625)."""
-    grid = np.array([[alpha, beta, phi]], dtype="float64")
-    return _fit(DAMPED_HOLT, y, grid, h, SEASON_LENGTH)
-
-
-def holt_winters(y, alpha, beta, gamma, m=SEASON_LENGTH, h=1):
-    """Additive Holt-Winters (classical start from the first two seasons)."""
-    return _fit(HOLT_WINTERS, y, np.array([[alpha, beta, gamma]], dtype="float64"), h, m)
-
-
-def naive(y, h=1):
-    """Naive forecast: every horizon repeats the last value."""
-    return _fit(NAIVE, y, _Naive.grid(SEASON_LENGTH), h, SEASON_LENGTH)
-
-
-def seasonal_naive(y, m=SEASON_LENGTH, h=1):
-    """Seasonal naive forecast: ``y_{T+h} = y_{T+h-m(k+1)}``, k = (h - 1) // m."""
-    return _fit(SEASONAL_NAIVE, y, _SeasonalNaive.grid(m), h, m)
-
-
-def fit_model(y, model, h=1, m=SEASON_LENGTH):
-    """``model`` fitted on one series with the grid point of least one-step SSE."""
-    return _fit(model, y, _MODEL_CLASSES[model].grid(m), h, m)
 
 
 def _masked_mean(values, mask):
@@ -403,7 +119,7 @@ def _candidates(length, m, min_origins):
 
 def _backtest_points(y, runs, origins, h):
     """(actual, forecast, scale) arrays of shape (series x origins*h) from the runs of
-    :func:`_sweep`, NaN where the target lies beyond the series."""
+    :func:`sweep`, NaN where the target lies beyond the series."""
     if not len(origins):
         return (np.empty((len(y), 0)),) * 3
     targets = (np.asarray(origins)[:, None] + np.arange(h)).ravel()
@@ -422,8 +138,8 @@ def _evaluate(y, m, backtest_h, h, min_origins):
     origins = range(max(min_length(model, m) for model in models), length)
     out = {}
     for model in models:
-        grid = _MODEL_CLASSES[model].grid(m)
-        runs = _sweep(model, y, grid, m, {*origins, length}, max(backtest_h, h))
+        grid = parameter_grid(model, m)
+        runs = sweep(model, y, grid, m, {*origins, length}, max(backtest_h, h))
         forecasts, best, sse = runs[length]
         accuracy = _accuracy(*_backtest_points(y, runs, origins, backtest_h))
         out[model] = (accuracy, (forecasts[:, :h], grid[best], sse))
@@ -442,7 +158,7 @@ def backtest_forecasts(y, h=BACKTEST_HORIZON, m=SEASON_LENGTH, min_origins=BACKT
     (:data:`ACCURACY` keys; MASE scales each error by the naive MAE of its origin's
     training window).
     """
-    y = _as_matrix(y)
+    y = series_array(y)
     return {model: run[0] for model, run in _evaluate(y, m, h, 1, min_origins).items()}
 
 
@@ -500,15 +216,15 @@ def forecast_frame(
         out[name] = np.nan
     if not frame.shape[1] or not len(frame):
         return out
-    runs = _evaluate(_as_matrix(frame.to_numpy()), m, backtest_h, h, min_origins)
+    runs = _evaluate(series_array(frame.to_numpy()), m, backtest_h, h, min_origins)
     models = list(runs)
     scores = [accuracy for accuracy, _fit in runs.values()]
     chosen, best, gain = _choose(models, scores)
     for position, (model, (accuracy, (forecasts, params, sse))) in enumerate(runs.items()):
         rows = chosen == position
         out.loc[rows, "model"] = model
-        if _MODEL_CLASSES[model].params:
-            out.loc[rows, list(_MODEL_CLASSES[model].params)] = params[rows]
+        if parameter_names(model):
+            out.loc[rows, list(parameter_names(model))] = params[rows]
         out.loc[rows, "sse"] = sse[rows]
         out.loc[rows, forecast_columns] = forecasts[rows]
         for key in ACCURACY:

@@ -1,26 +1,20 @@
 """Risk signals (metrics.md section 7): each returns ``none | warn | alert`` with its
 evidence.
 
-Series-level functions (:func:`days_late_jump`, :func:`ewma_drift`, :func:`cusum`,
-:func:`index_drop`, :func:`overdue_share_rise`, :func:`credit_utilisation`,
-:func:`grade_downgrade`) return a :class:`Signal`; they run the same array code as
-:func:`customer_signals`, which evaluates every signal for every customer at once
-(one row per customer, a severity column and evidence columns per signal).
-Thresholds are parameters whose defaults are the module constants below, gathered
-in :class:`SignalThresholds` so that a company can configure them.
+The rule signals on levels (:func:`index_drop`, :func:`overdue_share_rise`,
+:func:`credit_utilisation`, :func:`grade_downgrade`) return a :class:`Signal`; they run
+the same array code as :func:`customer_signals`, which evaluates every signal for every
+customer at once (one row per customer, a severity column and evidence columns per
+signal): the item signals (:func:`item_signals`), the rule signals and the statistical
+detectors of :mod:`drift` (days-late jump, EWMA, CUSUM).  Thresholds are parameters whose
+defaults are the constants of :mod:`signal_thresholds`, gathered in
+:class:`SignalThresholds` so that a company can configure them.
 
-- EWMA: ``z_t = lambda x_t + (1 - lambda) z_{t-1}``, ``z_0 = mu0``; control limit
-  ``UCL = mu0 + L sigma sqrt(lambda / (2 - lambda))`` (the steady-state limit of
-  NIST/SEMATECH 6.3.2.4; with mu0 5, sigma 2, lambda .2, L 3 it is exactly 7.0).
-- CUSUM (Montgomery's standardised tabular CUSUM, upper side):
-  ``S_t = max(0, S_{t-1} + (x_t - mu0) / sigma - k)``, ``S_0 = 0``; alert when S > h.
 - Only a worsening counts: later payment (WADL up), lower payment index, higher
   overdue share, higher utilisation, lower grade.
 - Every signal of :func:`customer_signals` has an amount at risk (docs/metrics.md,
   "Early-warning signals"); one under ``min_amount`` is not raised.
 """
-
-from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -28,60 +22,81 @@ import pandas as pd
 from ._util import as_timestamp, group_index, ratio
 from .aging import assign_buckets, validate_buckets
 from .behaviour import observations, payment_index
-from .constants import (
-    DEFAULT_SIGNAL_PRESET,
-    GRADES,
-    SIGNAL_PRESET_CUSTOM,
-    SIGNAL_PRESETS,
-    ZERO_TOLERANCE,
+from .constants import GRADES, SEVERITY_NONE, SEVERITY_RANK, ZERO_TOLERANCE
+from .drift import drift_columns, jump_columns
+from .signal_thresholds import (
+    ALERT_BUCKET_DAYS,
+    CUSUM_H,
+    CUSUM_K,
+    DUE_SOON_DAYS,
+    EWMA_LAMBDA,
+    EWMA_SIGMAS,
+    INDEX_DROP_ALERT,
+    INDEX_DROP_WARN,
+    JUMP_ALERT_Z,
+    JUMP_WARN_Z,
+    MONITOR_MONTHS,
+    OVERDUE_SHARE_RISE,
+    SIGNAL_TOLERANCE,
+    UTILISATION_ALERT,
+    UTILISATION_WARN,
+    SignalThresholds,
+    above,
+    at_least,
+    at_most,
+    first_signal,
+    float_array,
+    matching_preset,
+    preset_thresholds,
+    severity_labels,
+    severity_levels,
 )
 from .trend import series_matrix
 
-SEVERITY_NONE = "none"
-SEVERITY_WARN = "warn"
-SEVERITY_ALERT = "alert"
-SEVERITIES = (SEVERITY_NONE, SEVERITY_WARN, SEVERITY_ALERT)
+# The thresholds' defaults and presets are re-exported: the company's settings and the
+# collection run read them here, with the signals.
+__all__ = [
+    "ALERT_BUCKET_DAYS",
+    "CUSUM_H",
+    "CUSUM_K",
+    "DUE_SOON_DAYS",
+    "EVIDENCE",
+    "EWMA_LAMBDA",
+    "EWMA_SIGMAS",
+    "INDEX_DROP_ALERT",
+    "INDEX_DROP_WARN",
+    "INDEX_LONG_DAYS",
+    "INDEX_SHORT_DAYS",
+    "JUMP_ALERT_Z",
+    "JUMP_WARN_Z",
+    "MONITOR_MONTHS",
+    "OPEN_RECEIVABLE_SIGNALS",
+    "OVERDUE_SHARE_DAYS",
+    "OVERDUE_SHARE_RISE",
+    "SIGNALS",
+    "SIGNAL_TOLERANCE",
+    "UTILISATION_ALERT",
+    "UTILISATION_WARN",
+    "SignalThresholds",
+    "credit_utilisation",
+    "customer_signals",
+    "grade_downgrade",
+    "index_drop",
+    "item_signals",
+    "matching_preset",
+    "overdue_share_rise",
+    "payment_index_windows",
+    "preset_thresholds",
+    "signal_columns",
+]
 
-#: Items due within this many days (today included) are "due soon".
-DUE_SOON_DAYS = 7
-#: A move into a bucket starting at this age or older alerts (61-90, 91+).
-ALERT_BUCKET_DAYS = 61
-#: The statistical thresholds below default to the standard sensitivity preset.
-_STANDARD = SIGNAL_PRESETS[DEFAULT_SIGNAL_PRESET]
-#: Days-late jump: z-score of the last month's WADL against the previous months.
-JUMP_REFERENCE_MONTHS = 12
-JUMP_MIN_MONTHS = 6
-JUMP_WARN_Z = _STANDARD["jump_warn_z"]
-JUMP_ALERT_Z = _STANDARD["jump_alert_z"]
-#: Modified z-score (Iglewicz and Hoaglin), used when the reference std is 0.
-MODIFIED_Z_FACTOR = 0.6745
-MODIFIED_Z_ALERT = 3.5
-#: EWMA and CUSUM (in units of the reference std).
-EWMA_LAMBDA = _STANDARD["ewma_lambda"]
-EWMA_SIGMAS = _STANDARD["ewma_sigmas"]
-CUSUM_K = _STANDARD["cusum_k"]
-CUSUM_H = _STANDARD["cusum_h"]
-#: EWMA and CUSUM monitor the last this many months, against the reference
-#: (JUMP_REFERENCE_MONTHS months, at least JUMP_MIN_MONTHS of them non-empty) before.
-MONITOR_MONTHS = 6
-#: Payment index of the last 3 months minus the last 12 months.
+#: Payment index of the last INDEX_SHORT_DAYS minus the last INDEX_LONG_DAYS (3 and 12
+#: months): the inputs of :func:`index_drop`.
 INDEX_SHORT_DAYS = 90
 INDEX_LONG_DAYS = 365
-INDEX_DROP_WARN = -10.0
-INDEX_DROP_ALERT = -20.0
-#: Overdue share (overdue / positive open): a rise of OVERDUE_SHARE_RISE against the
-#: share OVERDUE_SHARE_DAYS before (read by the caller, e.g. from the history) warns.
-OVERDUE_SHARE_RISE = 0.20
+#: The overdue share now is compared with the share this many days before (read by the
+#: caller, e.g. from the score history).
 OVERDUE_SHARE_DAYS = 90
-#: Credit-limit utilisation (exposure / limit, limit > 0).
-UTILISATION_WARN = 0.9
-UTILISATION_ALERT = 1.0
-#: A downgrade into one of these grades alerts; any other downgrade warns.
-GRADE_ALERTS = ("D",)
-#: Comparisons at a threshold are made with this tolerance (float noise only).
-SIGNAL_TOLERANCE = 1e-9
-#: A signal whose amount at risk is under this is not raised (0: every signal is).
-MIN_AMOUNT = 0.0
 
 SIGNALS = (
     "due_soon",
@@ -110,54 +125,6 @@ EVIDENCE = {
 }
 
 
-class Signal(NamedTuple):
-    """A signal's ``severity`` (none, warn or alert) and its ``evidence`` (dict)."""
-
-    severity: str
-    evidence: dict
-
-
-class SignalThresholds(NamedTuple):
-    """Every threshold of section 7; the defaults are the module constants."""
-
-    due_soon_days: int = DUE_SOON_DAYS
-    alert_bucket_days: int = ALERT_BUCKET_DAYS
-    jump_reference_months: int = JUMP_REFERENCE_MONTHS
-    jump_min_months: int = JUMP_MIN_MONTHS
-    jump_warn_z: float = JUMP_WARN_Z
-    jump_alert_z: float = JUMP_ALERT_Z
-    modified_z_alert: float = MODIFIED_Z_ALERT
-    ewma_lambda: float = EWMA_LAMBDA
-    ewma_sigmas: float = EWMA_SIGMAS
-    cusum_k: float = CUSUM_K
-    cusum_h: float = CUSUM_H
-    monitor_months: int = MONITOR_MONTHS
-    index_drop_warn: float = INDEX_DROP_WARN
-    index_drop_alert: float = INDEX_DROP_ALERT
-    overdue_share_rise: float = OVERDUE_SHARE_RISE
-    utilisation_warn: float = UTILISATION_WARN
-    utilisation_alert: float = UTILISATION_ALERT
-    grade_alerts: tuple = GRADE_ALERTS
-    min_amount: float = MIN_AMOUNT
-
-
-def preset_thresholds(preset, thresholds=None):
-    """``thresholds`` (default :class:`SignalThresholds`) with the statistical
-    thresholds of the sensitivity ``preset`` (:data:`SIGNAL_PRESETS`)."""
-    return (thresholds or SignalThresholds())._replace(**SIGNAL_PRESETS[preset])
-
-
-def matching_preset(values):
-    """The preset whose statistical thresholds are ``values`` ({name: value}, every
-    name of a preset), or ``custom`` when none is."""
-    for name, preset in SIGNAL_PRESETS.items():
-        if all(
-            abs(float(values[key]) - value) <= SIGNAL_TOLERANCE for key, value in preset.items()
-        ):
-            return name
-    return SIGNAL_PRESET_CUSTOM
-
-
 def signal_columns():
     """Column names of :func:`customer_signals`, in order."""
     columns = []
@@ -166,230 +133,37 @@ def signal_columns():
     return [*columns, "severity"]
 
 
-def _level(warn, alert):
-    """Severity levels 0 (none), 1 (warn), 2 (alert) from boolean arrays."""
-    return np.where(alert, 2, np.where(warn, 1, 0))
-
-
-def _labels(levels):
-    return np.array(SEVERITIES, dtype=object)[np.asarray(levels, dtype="int64")]
-
-
-def _at_least(value, threshold):
-    return np.asarray(value, dtype="float64") >= threshold - SIGNAL_TOLERANCE
-
-
-def _above(value, threshold):
-    return np.asarray(value, dtype="float64") > threshold + SIGNAL_TOLERANCE
-
-
-def _at_most(value, threshold):
-    return np.asarray(value, dtype="float64") <= threshold + SIGNAL_TOLERANCE
-
-
-def _floats(values):
-    return np.atleast_1d(np.asarray(values, dtype="float64"))
-
-
-def _scalar(value):
-    value = np.asarray(value, dtype=object).reshape(-1)[0]
-    return value.item() if isinstance(value, np.generic) else value
-
-
-def _signal(out):
-    """The :class:`Signal` of the first row of an array result."""
-    level = out.pop("level")
-    return Signal(SEVERITIES[int(level[0])], {key: _scalar(value) for key, value in out.items()})
-
-
 def _prefixed(name, out):
     return {name if key == "level" else f"{name}_{key}": value for key, value in out.items()}
-
-
-# --- days-late jump -------------------------------------------------------------------
-
-
-def _nan_median(values):
-    """Row medians ignoring NaN (NaN for a row without values), without warnings."""
-    if not values.shape[1]:
-        return np.full(len(values), np.nan)
-    ordered = np.sort(values, axis=1)
-    count = (~np.isnan(ordered)).sum(axis=1)
-    rows = np.arange(len(ordered))
-    low = ordered[rows, np.maximum((count - 1) // 2, 0)]
-    high = ordered[rows, np.maximum(count // 2, 0)]
-    return np.where(count > 0, (low + high) / 2, np.nan)
-
-
-def _reference_stats(reference):
-    """Count of non-empty months, mean and sample std (ddof 1) per row."""
-    present = ~np.isnan(reference)
-    months = present.sum(axis=1)
-    mean = ratio(np.where(present, reference, 0.0).sum(axis=1), months)
-    spread = np.where(present, reference - mean[:, None], 0.0)
-    std = np.sqrt(ratio((spread**2).sum(axis=1), months - 1, positive=True))
-    return months, np.atleast_1d(mean), np.atleast_1d(std)
-
-
-def _jump(latest, reference, t):
-    """z-score of ``latest`` (n,) against ``reference`` (n, months), NaN ignored."""
-    latest = _floats(latest)
-    reference = np.asarray(reference, dtype="float64").reshape(len(latest), -1)
-    months, mean, std = _reference_stats(reference)
-    flat = _at_most(std, 0.0)
-    z = np.divide(latest - mean, std, out=np.full(len(latest), np.nan), where=std > 0)
-    median = _nan_median(reference)
-    gap = MODIFIED_Z_FACTOR * (latest - median)
-    mad = _nan_median(np.abs(reference - median[:, None]))
-    modified = np.where(gap > 0, np.inf, np.where(gap < 0, -np.inf, 0.0))
-    modified = np.divide(gap, mad, out=modified, where=mad > 0)
-    usable = (months >= t.jump_min_months) & ~np.isnan(latest)
-    warn = usable & ~flat & _at_least(z, t.jump_warn_z)
-    alert = usable & np.where(
-        flat, _above(modified, t.modified_z_alert), _at_least(z, t.jump_alert_z)
-    )
-    return {
-        "level": _level(warn, alert),
-        "wadl": latest,
-        "z": np.where(usable, np.where(flat, modified, z), np.nan),
-        "method": np.where(usable, np.where(flat, "modified_z", "z"), None).astype(object),
-        "months": months,
-    }
-
-
-def days_late_jump(latest, reference, thresholds=None):
-    """Days-late jump (section 7): the last month's WADL ``latest`` against the
-    previous months ``reference`` (NaN = month without payment, ignored).
-
-    With at least ``jump_min_months`` (6) reference months: ``z = (x - mean) / std``
-    (sample std), warn >= 2, alert >= 3; when the std is 0 the modified z
-    ``0.6745 (x - median) / MAD`` alerts above 3.5 (MAD is then 0 too: a later month
-    gives +inf and alerts, an equal month 0).  Only a rise counts.  Evidence: ``wadl``,
-    ``z`` (the score used), ``method`` (z or modified_z), ``months``.
-    """
-    return _signal(_jump([latest], [reference], thresholds or SignalThresholds()))
-
-
-# --- EWMA and CUSUM -------------------------------------------------------------------
-
-
-def _ewma(x, mu0, sigma, t):
-    """EWMA path (n, T) of ``x`` from ``mu0`` and the UCL; a month without a value
-    keeps the EWMA."""
-    value = _floats(mu0)
-    path = np.empty_like(x)
-    for month in range(x.shape[1]):
-        column = x[:, month]
-        step = t.ewma_lambda * column + (1 - t.ewma_lambda) * value
-        value = np.where(np.isnan(column), value, step)
-        path[:, month] = value
-    ucl = mu0 + t.ewma_sigmas * sigma * np.sqrt(t.ewma_lambda / (2 - t.ewma_lambda))
-    return path, _floats(ucl)
-
-
-def _cusum(x, mu0, sigma, t):
-    """Upper standardised CUSUM path (n, T); a month without a value keeps S."""
-    value = np.zeros(len(x))
-    path = np.empty_like(x)
-    for month in range(x.shape[1]):
-        step = (x[:, month] - mu0) / sigma - t.cusum_k
-        value = np.where(np.isnan(step), value, np.maximum(0.0, value + step))
-        path[:, month] = value
-    return path
-
-
-def _first_alarm(alarms):
-    hits = np.flatnonzero(alarms)
-    return int(hits[0]) + 1 if len(hits) else None
-
-
-def _series(x):
-    return np.asarray(x, dtype="float64").reshape(1, -1)
-
-
-def ewma_drift(x, mu0, sigma, thresholds=None):
-    """EWMA drift (section 7) of the series ``x`` with target ``mu0`` and std ``sigma``.
-
-    Alert when the last EWMA exceeds the steady-state UCL (module docstring) and the
-    customer pays late (last EWMA > 0 days).
-    Vector: mu0 5, sigma 2, x = [5, 5, 5, 11, 11] -> EWMA 7.16 > UCL 7.0, alert at t5.
-    Evidence: ``ewma`` (the path), ``ucl``, ``first_alarm`` (1-based, or None).
-    """
-    t = thresholds or SignalThresholds()
-    path, ucl = _ewma(_series(x), mu0, sigma, t)
-    alarms = _above(path[0], ucl[0])
-    evidence = {"ewma": path[0].tolist(), "ucl": float(ucl[0]), "first_alarm": _first_alarm(alarms)}
-    return Signal(SEVERITIES[2 * bool((alarms & _above(path[0], 0.0))[-1:].any())], evidence)
-
-
-def cusum(x, mu0, sigma, thresholds=None):
-    """Upper CUSUM (section 7) of ``x``, standardised by ``mu0`` and ``sigma``.
-
-    Alert when the last S exceeds h and the customer pays late (last EWMA > 0 days).
-    Vector (k .5, h 5): mu0 5, sigma 2,
-    x = [5, 5, 5, 11, 11] -> S = 0, 0, 0, 2.5, 5.0 (none); one more 11 -> 7.5 (alert).
-    Evidence: ``s`` (the path), ``first_alarm`` (1-based, or None).
-    """
-    t = thresholds or SignalThresholds()
-    path = _cusum(_series(x), mu0, sigma, t)
-    alarms = _above(path[0], t.cusum_h)
-    evidence = {"s": path[0].tolist(), "first_alarm": _first_alarm(alarms)}
-    late_now = _above(_ewma(_series(x), mu0, sigma, t)[0][0], 0.0)
-    return Signal(SEVERITIES[2 * bool((alarms & late_now)[-1:].any())], evidence)
-
-
-def _drift(wadl, t):
-    """EWMA and CUSUM of the last ``monitor_months`` of each row of ``wadl`` (n, T),
-    mu0 and sigma from the ``jump_reference_months`` before them (at least
-    ``jump_min_months`` non-empty, sigma > 0)."""
-    split = max(wadl.shape[1] - t.monitor_months, 0)
-    monitored = wadl[:, split:]
-    months, mu0, sigma = _reference_stats(wadl[:, max(split - t.jump_reference_months, 0) : split])
-    usable = (months >= t.jump_min_months) & _above(np.nan_to_num(sigma), 0.0)
-    usable &= ~np.isnan(monitored).all(axis=1)
-    mu0 = np.where(usable, mu0, 0.0)
-    sigma = np.where(usable, sigma, 1.0)
-    ewma, ucl = _ewma(monitored, mu0, sigma, t)
-    s = _cusum(monitored, mu0, sigma, t)
-    last_ewma = ewma[:, -1] if ewma.shape[1] else np.full(len(wadl), np.nan)
-    last_s = s[:, -1] if s.shape[1] else np.full(len(wadl), np.nan)
-    # a customer who still pays on time or early drifts without any risk: not an alert
-    late_now = _above(last_ewma, 0.0)
-    return {
-        "ewma_drift": {
-            "level": _level(False, usable & late_now & _above(last_ewma, ucl)),
-            "value": np.where(usable, last_ewma, np.nan),
-            "ucl": np.where(usable, ucl, np.nan),
-        },
-        "cusum": {
-            "level": _level(False, usable & late_now & _above(last_s, t.cusum_h)),
-            "value": np.where(usable, last_s, np.nan),
-        },
-    }
 
 
 # --- levels: payment index, overdue share, utilisation, grade -------------------------
 
 
 def _index_drop(short, long, t):
-    short, long = _floats(short), _floats(long)
+    short, long = float_array(short), float_array(long)
     change = short - long
-    warn, alert = _at_most(change, t.index_drop_warn), _at_most(change, t.index_drop_alert)
-    return {"level": _level(warn, alert), "short": short, "long": long, "change": change}
+    warn, alert = at_most(change, t.index_drop_warn), at_most(change, t.index_drop_alert)
+    return {"level": severity_levels(warn, alert), "short": short, "long": long, "change": change}
 
 
 def _overdue_share(now, before, t):
-    now, before = _floats(now), _floats(before)
+    now, before = float_array(now), float_array(before)
     change = now - before
-    warn = _at_least(change, t.overdue_share_rise)
-    return {"level": _level(warn, False), "now": now, "before": before, "change": change}
+    warn = at_least(change, t.overdue_share_rise)
+    return {"level": severity_levels(warn, False), "now": now, "before": before, "change": change}
 
 
 def _utilisation(exposure, limit, t):
-    exposure, limit = _floats(exposure), _floats(limit)
-    value = _floats(ratio(exposure, limit, positive=True))
-    warn, alert = _above(value, t.utilisation_warn), _above(value, t.utilisation_alert)
-    return {"level": _level(warn, alert), "exposure": exposure, "limit": limit, "ratio": value}
+    exposure, limit = float_array(exposure), float_array(limit)
+    value = float_array(ratio(exposure, limit, positive=True))
+    warn, alert = above(value, t.utilisation_warn), above(value, t.utilisation_alert)
+    return {
+        "level": severity_levels(warn, alert),
+        "exposure": exposure,
+        "limit": limit,
+        "ratio": value,
+    }
 
 
 def _grade(before, now, t):
@@ -398,31 +172,35 @@ def _grade(before, now, t):
     now = pd.Series(np.asarray(now, dtype=object))
     worse = (now.map(rank) > before.map(rank)).to_numpy()
     alert = worse & now.isin(t.grade_alerts).to_numpy()
-    return {"level": _level(worse, alert), "before": before.to_numpy(), "now": now.to_numpy()}
+    return {
+        "level": severity_levels(worse, alert),
+        "before": before.to_numpy(),
+        "now": now.to_numpy(),
+    }
 
 
 def index_drop(short, long, thresholds=None):
     """Payment index of the last 3 months minus the last 12 (section 7):
     change <= -10 warn, <= -20 alert; NaN on either side: none."""
-    return _signal(_index_drop(short, long, thresholds or SignalThresholds()))
+    return first_signal(_index_drop(short, long, thresholds or SignalThresholds()))
 
 
 def overdue_share_rise(now, before, thresholds=None):
     """Overdue share (overdue / positive open) now minus 90 days before (section 7):
     a rise of at least 0.20 warns; NaN on either side: none."""
-    return _signal(_overdue_share(now, before, thresholds or SignalThresholds()))
+    return first_signal(_overdue_share(now, before, thresholds or SignalThresholds()))
 
 
 def credit_utilisation(exposure, limit, thresholds=None):
     """Credit-limit utilisation ``exposure / limit`` (section 7): > 0.9 warn, > 1
     alert; no limit (<= 0, Odoo's "no limit"): none."""
-    return _signal(_utilisation(exposure, limit, thresholds or SignalThresholds()))
+    return first_signal(_utilisation(exposure, limit, thresholds or SignalThresholds()))
 
 
 def grade_downgrade(before, now, thresholds=None):
     """Grade downgrade (section 7): a worse grade than before warns, a downgrade into
     ``grade_alerts`` (D) alerts; unrated (None) on either side: none."""
-    return _signal(_grade([before], [now], thresholds or SignalThresholds()))
+    return first_signal(_grade([before], [now], thresholds or SignalThresholds()))
 
 
 def payment_index_windows(
@@ -477,8 +255,8 @@ def item_signals(items_out, as_of, *, since=None, buckets=None, thresholds=None)
     starts = {bucket.code: bucket.min_days for bucket in rows if bucket.min_days is not None}
     older = out["bucket"].map(order) > out["bucket_before"].map(order)
     moved = existed & (out["dpd"] > elapsed).to_numpy() & older.to_numpy()
-    into_old = _at_least(out["bucket"].map(starts).astype("float64"), t.alert_bucket_days)
-    out["bucket_move"] = _labels(_level(moved, moved & into_old))
+    into_old = at_least(out["bucket"].map(starts).astype("float64"), t.alert_bucket_days)
+    out["bucket_move"] = severity_labels(severity_levels(moved, moved & into_old))
     return out
 
 
@@ -486,12 +264,12 @@ def _item_frame(items, by, index):
     out = {}
     for name in ("due_soon", "new_overdue"):
         flagged = items.loc[items[name]]
-        out[name] = _level(index.isin(flagged[by]), False)
+        out[name] = severity_levels(index.isin(flagged[by]), False)
         out[f"{name}_amount"] = _group(flagged.groupby(by)["residual"].sum(), index, 0.0)
         out[f"{name}_count"] = _group(flagged.groupby(by).size(), index, 0)
     out["due_soon_date"] = _group(items.loc[items["due_soon"]].groupby(by)["due"].min(), index)
     moved = items.loc[items["bucket_move"] != SEVERITY_NONE]
-    level = moved["bucket_move"].map({name: rank for rank, name in enumerate(SEVERITIES)})
+    level = moved["bucket_move"].map(SEVERITY_RANK)
     out["bucket_move"] = _group(level.groupby(moved[by]).max(), index, 0)
     out["bucket_move_amount"] = _group(moved.groupby(by)["residual"].sum(), index, 0.0)
     out["bucket_move_count"] = _group(moved.groupby(by).size(), index, 0)
@@ -522,17 +300,20 @@ def _at_risk(parts, items, by, index, t):
     amounts.update(dict.fromkeys(OPEN_RECEIVABLE_SIGNALS, receivable))
     amounts["overdue_share"] = overdue
     out = {
-        name: (np.where(_at_least(amount, t.min_amount), parts[name], 0), amount)
+        name: (np.where(at_least(amount, t.min_amount), parts[name], 0), amount)
         for name, amount in amounts.items()
     }
-    exposure = _floats(parts["credit_utilisation_exposure"])
-    limit = _floats(parts["credit_utilisation_limit"])
+    exposure = float_array(parts["credit_utilisation_exposure"])
+    limit = float_array(parts["credit_utilisation_limit"])
     level = np.asarray(parts["credit_utilisation"])
     over_alert = exposure - t.utilisation_alert * limit
     over_warn = exposure - t.utilisation_warn * limit
-    alert = (level == 2) & _at_least(over_alert, t.min_amount)
-    warn = (level >= 1) & ~alert & _at_least(over_warn, t.min_amount)
-    out["credit_utilisation"] = (_level(warn, alert), np.where(alert, over_alert, over_warn))
+    alert = (level == 2) & at_least(over_alert, t.min_amount)
+    warn = (level >= 1) & ~alert & at_least(over_warn, t.min_amount)
+    out["credit_utilisation"] = (
+        severity_levels(warn, alert),
+        np.where(alert, over_alert, over_warn),
+    )
     return out
 
 
@@ -587,8 +368,8 @@ def customer_signals(
     last = wadl.shape[1] - 1
     latest = wadl[:, last] if last >= 0 else np.full(len(index), np.nan)
     reference = wadl[:, max(last - t.jump_reference_months, 0) : max(last, 0)]
-    parts.update(_prefixed("days_late_jump", _jump(latest, reference, t)))
-    for name, out in _drift(wadl, t).items():
+    parts.update(_prefixed("days_late_jump", jump_columns(latest, reference, t)))
+    for name, out in drift_columns(wadl, t).items():
         parts.update(_prefixed(name, out))
     levels = {
         "index_drop": _index_drop(
@@ -609,7 +390,7 @@ def customer_signals(
     for name, (level, amount) in _at_risk(parts, items, by, index, t).items():
         parts[name], parts[f"{name}_at_risk"] = level, np.asarray(amount, dtype="float64")
     frame = pd.DataFrame(parts, index=index)
-    frame["severity"] = _labels(frame[list(SIGNALS)].max(axis=1))
+    frame["severity"] = severity_labels(frame[list(SIGNALS)].max(axis=1))
     for name in SIGNALS:
-        frame[name] = _labels(frame[name])
+        frame[name] = severity_labels(frame[name])
     return frame[signal_columns()]

@@ -12,6 +12,11 @@ import math
 
 from odoo import api, fields, models
 from odoo.tools import format_date
+from odoo.tools.translate import LazyTranslate
+
+from ..engine.constants import SEVERITY_LABELS, SEVERITY_NONE
+
+_lt = LazyTranslate(__name__)
 
 SIGNALS = [
     ("due_soon", "Due soon"),
@@ -26,7 +31,84 @@ SIGNALS = [
     ("grade_downgrade", "Grade downgrade"),
     ("broken_promise", "Broken promise to pay"),
 ]
-SEVERITIES = [("none", "None"), ("warn", "Warning"), ("alert", "Alert")]
+
+
+# -- the evidence's figures in words: one formatter per kind of figure -------------------------
+def _plain(row, data, key):
+    return data[key]
+
+
+def _money(row, data, key):
+    return row.company_id.currency_id.format(data[key] or 0.0)
+
+
+def _percent(row, data, key):
+    return 100 * data[key]
+
+
+def _date(row, data, key):
+    return format_date(row.env, data[key])
+
+
+def _bucket(row, data, key):
+    """The bucket's name in the reader's language (the code stored if it was deleted)."""
+    bucket = row.env["ar.aging.bucket"].sudo().browse(data.get("bucket_id") or []).exists()
+    return bucket.name or data.get(key) or ""
+
+
+def _z(row, data, key):
+    # a later month against a flat history: an infinite z, shown as a large one
+    z = data.get(key)
+    return z if z is not None and math.isfinite(z) else 99.0
+
+
+Z_METHODS = {"z": _lt("z-score"), "modified_z": _lt("modified z-score")}
+
+
+def _method(row, data, key):
+    method = data.get(key)
+    return row.env._(Z_METHODS[method]) if method in Z_METHODS else method or ""
+
+
+_DRIFT = _lt("Days late statistic %(value).2f above its limit %(limit).2f")
+#: signal -> (template, {placeholder: formatter of the evidence figure of that key})
+EVIDENCE_TEXTS = {
+    "due_soon": (
+        _lt("%(count)s item(s), %(amount)s, due by %(date)s"),
+        {"count": _plain, "amount": _money, "date": _date},
+    ),
+    "new_overdue": (
+        _lt("%(count)s item(s) newly past due, %(amount)s"),
+        {"count": _plain, "amount": _money},
+    ),
+    "bucket_move": (
+        _lt("%(count)s item(s), %(amount)s, moved into %(bucket)s"),
+        {"count": _plain, "amount": _money, "bucket": _bucket},
+    ),
+    "days_late_jump": (
+        _lt("%(wadl).1f days late last month, z = %(z).1f (%(method)s, %(months)s months)"),
+        {"wadl": _plain, "z": _z, "method": _method, "months": _plain},
+    ),
+    "ewma_drift": (_DRIFT, {"value": _plain, "limit": _plain}),
+    "cusum": (_DRIFT, {"value": _plain, "limit": _plain}),
+    "index_drop": (
+        _lt("Payment index %(short).1f over 3 months against %(long).1f over 12 (%(change).1f)"),
+        {"short": _plain, "long": _plain, "change": _plain},
+    ),
+    "overdue_share": (
+        _lt("Overdue share %(now).0f%% against %(before).0f%% 90 days before"),
+        {"now": _percent, "before": _percent},
+    ),
+    "credit_utilisation": (
+        _lt("Exposure %(exposure)s is %(ratio).0f%% of the credit limit %(limit)s"),
+        {"exposure": _money, "ratio": _percent, "limit": _money},
+    ),
+    "grade_downgrade": (_lt("Grade %(before)s to %(now)s"), {"before": _plain, "now": _plain}),
+    "broken_promise": (
+        _lt("%(count)s promise(s) to pay not kept, %(amount)s unpaid"),
+        {"count": _plain, "amount": _money},
+    ),
+}
 
 
 class ArCustomerSignal(models.Model):
@@ -43,7 +125,12 @@ class ArCustomerSignal(models.Model):
     )
     user_id = fields.Many2one(related="partner_id.user_id", string="Salesperson")
     signal = fields.Selection(SIGNALS, required=True, readonly=True)
-    severity = fields.Selection(SEVERITIES[1:], required=True, readonly=True)
+    # a row is a raised signal: never of severity none
+    severity = fields.Selection(
+        [(code, label) for code, label in SEVERITY_LABELS if code != SEVERITY_NONE],
+        required=True,
+        readonly=True,
+    )
     severity_rank = fields.Integer(readonly=True, aggregator=None)
     event = fields.Char(
         readonly=True, help="What identifies the event (a bucket, a month, the grades...)."
@@ -93,75 +180,8 @@ class ArCustomerSignal(models.Model):
 
     def _evidence_text(self):
         """The evidence of the signal in the language of ``self.env``, from its figures
-        (``ar.collection.run._describe``)."""
+        (``engine.collection.DESCRIPTIONS``) worded by :data:`EVIDENCE_TEXTS`."""
         self.ensure_one()
+        template, formats = EVIDENCE_TEXTS[self.signal]
         data = self.evidence_data
-
-        def money(amount):
-            return self.company_id.currency_id.format(amount or 0.0)
-
-        if self.signal == "due_soon":
-            return self.env._(
-                "%(count)s item(s), %(amount)s, due by %(date)s",
-                count=data["count"],
-                amount=money(data["amount"]),
-                date=format_date(self.env, data["date"]),
-            )
-        if self.signal == "new_overdue":
-            return self.env._(
-                "%(count)s item(s) newly past due, %(amount)s",
-                count=data["count"],
-                amount=money(data["amount"]),
-            )
-        if self.signal == "bucket_move":
-            bucket = self.env["ar.aging.bucket"].sudo().browse(data.get("bucket_id") or []).exists()
-            return self.env._(
-                "%(count)s item(s), %(amount)s, moved into %(bucket)s",
-                count=data["count"],
-                amount=money(data["amount"]),
-                bucket=bucket.name or data.get("bucket") or "",
-            )
-        if self.signal == "days_late_jump":
-            methods = {"z": self.env._("z-score"), "modified_z": self.env._("modified z-score")}
-            z = data.get("z")
-            return self.env._(
-                "%(wadl).1f days late last month, z = %(z).1f (%(method)s, %(months)s months)",
-                wadl=data["wadl"],
-                # a later month against a flat history: an infinite z, shown as a large one
-                z=z if z is not None and math.isfinite(z) else 99.0,
-                method=methods.get(data.get("method"), data.get("method") or ""),
-                months=data["months"],
-            )
-        if self.signal in ("ewma_drift", "cusum"):
-            return self.env._(
-                "Days late statistic %(value).2f above its limit %(limit).2f",
-                value=data["value"],
-                limit=data["limit"],
-            )
-        if self.signal == "index_drop":
-            return self.env._(
-                "Payment index %(short).1f over 3 months against %(long).1f over 12 (%(change).1f)",
-                short=data["short"],
-                long=data["long"],
-                change=data["change"],
-            )
-        if self.signal == "overdue_share":
-            return self.env._(
-                "Overdue share %(now).0f%% against %(before).0f%% 90 days before",
-                now=100 * data["now"],
-                before=100 * data["before"],
-            )
-        if self.signal == "credit_utilisation":
-            return self.env._(
-                "Exposure %(exposure)s is %(ratio).0f%% of the credit limit %(limit)s",
-                exposure=money(data["exposure"]),
-                ratio=100 * data["ratio"],
-                limit=money(data["limit"]),
-            )
-        if self.signal == "grade_downgrade":
-            return self.env._("Grade %(before)s to %(now)s", before=data["before"], now=data["now"])
-        return self.env._(
-            "%(count)s promise(s) to pay not kept, %(amount)s unpaid",
-            count=data["count"],
-            amount=money(data["amount"]),
-        )
+        return self.env._(template) % {key: word(self, data, key) for key, word in formats.items()}

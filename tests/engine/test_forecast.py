@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from ar_analytics_engine import forecast
+from ar_analytics_engine import forecast, forecast_models
 
 VECTOR = {"abs": 1e-3}
 
@@ -21,7 +21,7 @@ def seasonal(length, trend=0.0):
 
 
 def test_ses_vector():
-    fit = forecast.ses([10, 12, 11, 13], 0.5)
+    fit = forecast_models.ses([10, 12, 11, 13], 0.5)
     assert fit.forecast.tolist() == [12.0]
     assert fit.sse == 8.0
     assert fit.params == {"alpha": 0.5}
@@ -29,24 +29,24 @@ def test_ses_vector():
 
 def test_ses_starts_from_the_first_observation():
     """l0 = y1: the first one-step error is 0 and every horizon gets the last level."""
-    fit = forecast.ses([10, 12, 11, 13], 0.5, h=3)
+    fit = forecast_models.ses([10, 12, 11, 13], 0.5, h=3)
     assert fit.forecast.tolist() == [12.0, 12.0, 12.0]
-    assert forecast.ses([7.0], 0.3, h=2).forecast.tolist() == [7.0, 7.0]
+    assert forecast_models.ses([7.0], 0.3, h=2).forecast.tolist() == [7.0, 7.0]
 
 
 def test_holt_vector_is_the_undamped_limit():
     """l0 = y1, b0 = y2 - y1, y1 processed first, phi = 1 -> exactly 17.2890625."""
-    fit = forecast.holt([10, 12, 14, 16], 0.5, 0.5)
+    fit = forecast_models.holt([10, 12, 14, 16], 0.5, 0.5)
     assert fit.forecast.tolist() == [17.2890625]
     assert fit.params == {"alpha": 0.5, "beta": 0.5, "phi": 1.0}
-    assert forecast.holt([10, 12, 14, 16], 0.5, 0.5, phi=1.0).forecast[0] == 17.2890625
-    assert forecast.holt([10, 12, 14, 16], 0.5, 0.5, phi=0.98).forecast[0] != 17.2890625
+    assert forecast_models.holt([10, 12, 14, 16], 0.5, 0.5, phi=1.0).forecast[0] == 17.2890625
+    assert forecast_models.holt([10, 12, 14, 16], 0.5, 0.5, phi=0.98).forecast[0] != 17.2890625
 
 
 def test_holt_horizons_add_the_damped_trend():
     """Final state of the vector: l = 15.640625, b = 1.6484375."""
     level, trend = 15.640625, 1.6484375
-    fit = forecast.holt([10, 12, 14, 16], 0.5, 0.5, h=2)
+    fit = forecast_models.holt([10, 12, 14, 16], 0.5, 0.5, h=2)
     assert fit.forecast.tolist() == [level + trend, level + 2 * trend]
 
 
@@ -115,7 +115,7 @@ def reference_damped_holt(y, alpha, beta, phi, h):
 
 def test_holt_winters_matches_the_reference_recursion():
     y = list(seasonal(30, trend=1.5) + np.random.default_rng(3).normal(0, 2, 30))
-    fit = forecast.holt_winters(y, 0.3, 0.1, 0.2, h=14)
+    fit = forecast_models.holt_winters(y, 0.3, 0.1, 0.2, h=14)
     expected, sse = reference_holt_winters(y, 0.3, 0.1, 0.2, 12, 14)
     np.testing.assert_allclose(fit.forecast, expected)
     assert fit.sse == pytest.approx(sse)
@@ -123,7 +123,7 @@ def test_holt_winters_matches_the_reference_recursion():
 
 def test_damped_holt_matches_the_reference_recursion():
     y = list(50 + 2 * np.arange(15) + np.random.default_rng(4).normal(0, 3, 15))
-    fit = forecast.holt(y, 0.4, 0.2, phi=0.9, h=4)
+    fit = forecast_models.holt(y, 0.4, 0.2, phi=0.9, h=4)
     expected, sse = reference_damped_holt(y, 0.4, 0.2, 0.9, 4)
     np.testing.assert_allclose(fit.forecast, expected)
     assert fit.sse == pytest.approx(sse)
@@ -131,18 +131,18 @@ def test_damped_holt_matches_the_reference_recursion():
 
 def test_models_need_their_starting_values():
     with pytest.raises(ValueError, match="at least 2"):
-        forecast.holt([5.0], 0.5, 0.5)
+        forecast_models.holt([5.0], 0.5, 0.5)
     with pytest.raises(ValueError, match="at least 24"):
-        forecast.holt_winters(list(range(23)), 0.5, 0.1, 0.1)
+        forecast_models.holt_winters(list(range(23)), 0.5, 0.1, 0.1)
     with pytest.raises(ValueError, match="finite"):
-        forecast.ses([1.0, np.nan], 0.5)
+        forecast_models.ses([1.0, np.nan], 0.5)
 
 
 def test_min_lengths_follow_the_spec():
-    assert forecast.min_length("ses") == 1
-    assert forecast.min_length("damped_holt") == 10
-    assert forecast.min_length("holt_winters") == 24
-    assert forecast.min_length("holt_winters", m=20) == 30, "max(24, 10 + 2 * (m // 2))"
+    assert forecast_models.min_length("ses") == 1
+    assert forecast_models.min_length("damped_holt") == 10
+    assert forecast_models.min_length("holt_winters") == 24
+    assert forecast_models.min_length("holt_winters", m=20) == 30, "max(24, 10 + 2 * (m // 2))"
 
 
 # --- grid search --------------------------------------------------------------------------
@@ -151,15 +151,15 @@ def test_min_lengths_follow_the_spec():
 @pytest.mark.parametrize("model", ["ses", "damped_holt", "holt_winters"])
 def test_grid_search_minimises_the_one_step_sse(model):
     y = seasonal(30, trend=0.8) + np.random.default_rng(5).normal(0, 4, 30)
-    best = forecast.fit_model(y, model)
-    singles = {"ses": forecast.ses, "damped_holt": forecast.holt}
-    single = singles.get(model, forecast.holt_winters)
+    best = forecast_models.fit_model(y, model)
+    singles = {"ses": forecast_models.ses, "damped_holt": forecast_models.holt}
+    single = singles.get(model, forecast_models.holt_winters)
     rng = np.random.default_rng(6)
     grids = {
-        "alpha": forecast.ALPHA_GRID,
-        "beta": forecast.BETA_GRID,
-        "gamma": forecast.GAMMA_GRID,
-        "phi": forecast.PHI_GRID,
+        "alpha": forecast_models.ALPHA_GRID,
+        "beta": forecast_models.BETA_GRID,
+        "gamma": forecast_models.GAMMA_GRID,
+        "phi": forecast_models.PHI_GRID,
     }
     assert all(best.params[name] in grids[name] for name in best.params)
     for _ in range(10):
@@ -169,7 +169,7 @@ def test_grid_search_minimises_the_one_step_sse(model):
 
 
 def test_forecasts_are_clipped_at_zero():
-    fit = forecast.holt([100, 80, 60, 40, 20], 0.9, 0.9, h=3)
+    fit = forecast_models.holt([100, 80, 60, 40, 20], 0.9, 0.9, h=3)
     assert fit.forecast.tolist() == [0.0, 0.0, 0.0]
     result = forecast.forecast_series(np.maximum(0, 200 - 15 * np.arange(16)), h=6)
     assert (result.forecast >= 0).all()
@@ -184,7 +184,7 @@ def test_backtest_refits_on_an_expanding_window():
     y = np.array([10.0, 14.0, 9.0, 13.0, 15.0, 11.0])
     errors = []
     for origin in range(1, len(y)):
-        predicted = forecast.fit_model(y[:origin], "ses", h=3).forecast
+        predicted = forecast_models.fit_model(y[:origin], "ses", h=3).forecast
         errors += [y[origin + step] - predicted[step] for step in range(3) if origin + step < 6]
     scores = forecast.backtest_forecasts(y)
     assert list(scores) == ["naive", "ses"]
@@ -205,16 +205,16 @@ def test_naive_backtest_vector():
 
 def test_naive_and_seasonal_naive_forecasts():
     y = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
-    assert forecast.naive(y, h=3).forecast.tolist() == [6.0, 6.0, 6.0]
-    assert forecast.naive(y, h=1).sse == 5.0, "one-step errors 0, 1, 1, 1, 1, 1"
-    seasonal_fit = forecast.seasonal_naive(y, m=4, h=6)
+    assert forecast_models.naive(y, h=3).forecast.tolist() == [6.0, 6.0, 6.0]
+    assert forecast_models.naive(y, h=1).sse == 5.0, "one-step errors 0, 1, 1, 1, 1, 1"
+    seasonal_fit = forecast_models.seasonal_naive(y, m=4, h=6)
     assert seasonal_fit.forecast.tolist() == [3.0, 4.0, 5.0, 6.0, 3.0, 4.0]
     assert seasonal_fit.sse == 2 * 4.0**2, "the first season forecasts itself"
     assert seasonal_fit.params == {}
     with pytest.raises(ValueError, match="at least 12"):
-        forecast.seasonal_naive(list(range(11)))
-    assert forecast.min_length("naive") == 1
-    assert forecast.min_length("seasonal_naive") == 12
+        forecast_models.seasonal_naive(list(range(11)))
+    assert forecast_models.min_length("naive") == 1
+    assert forecast_models.min_length("seasonal_naive") == 12
 
 
 def test_backtest_scores_every_candidate_on_the_same_points():
@@ -256,7 +256,7 @@ def test_random_walk_picks_naive():
     assert result.gain == 0.0
     assert result.forecast.tolist() == [y[-1]] * forecast.FORECAST_MONTHS
     scores = forecast.backtest_forecasts(y)
-    assert all(scores["naive"]["mase"][0] < scores[m]["mase"][0] for m in forecast.SMOOTHING)
+    assert all(scores["naive"]["mase"][0] < scores[m]["mase"][0] for m in forecast_models.SMOOTHING)
     # not one lucky walk: naive wins most of forty
     walks = []
     for seed in range(40):
@@ -272,9 +272,9 @@ def test_the_choice_is_never_worse_than_the_benchmarks():
     rng = np.random.default_rng(5)
     frame = pd.DataFrame(1000 + np.cumsum(rng.normal(0, 50, (60, 30)), axis=1))
     out = forecast.forecast_frame(frame, h=3)
-    assert set(out["benchmark"]) <= set(forecast.BENCHMARKS)
+    assert set(out["benchmark"]) <= set(forecast_models.BENCHMARKS)
     assert (out["mase"] <= out["benchmark_mase"]).all()
-    smoothing = out["model"].isin(forecast.SMOOTHING)
+    smoothing = out["model"].isin(forecast_models.SMOOTHING)
     assert smoothing.any() and (~smoothing).any()
     assert (out.loc[smoothing, "benchmark_gain"] > 0).all()
     assert (out.loc[~smoothing, "benchmark_gain"] == 0).all()
@@ -391,7 +391,7 @@ def test_statsmodels_oracle():
     y = np.array([10.0, 12.0, 11.0, 13.0])
     ses = holtwinters.SimpleExpSmoothing(y, initialization_method="known", initial_level=10.0)
     ses_fit = ses.fit(smoothing_level=0.5, optimized=False)
-    assert ses_fit.forecast(1)[0] == pytest.approx(forecast.ses(y, 0.5).forecast[0])
+    assert ses_fit.forecast(1)[0] == pytest.approx(forecast_models.ses(y, 0.5).forecast[0])
     trend = np.array([10.0, 12.0, 14.0, 16.0])
     holt = holtwinters.Holt(
         trend, initialization_method="known", initial_level=10.0, initial_trend=2.0
@@ -411,7 +411,7 @@ def test_statsmodels_oracle_damped_holt():
     statsmodels' forecasts at every horizon."""
     holtwinters = pytest.importorskip("statsmodels.tsa.holtwinters")
     y = _seasonal_series(24)
-    ours = forecast.holt(y, 0.4, 0.2, phi=0.9, h=6)
+    ours = forecast_models.holt(y, 0.4, 0.2, phi=0.9, h=6)
     model = holtwinters.Holt(
         y,
         damped_trend=True,
@@ -432,7 +432,7 @@ def test_statsmodels_oracle_holt_winters():
     m = 12
     level = y[:m].mean()
     slope = (y[m : 2 * m].mean() - level) / m
-    ours = forecast.holt_winters(y, 0.3, 0.1, 0.2, m=m, h=12)
+    ours = forecast_models.holt_winters(y, 0.3, 0.1, 0.2, m=m, h=12)
     model = holtwinters.ExponentialSmoothing(
         y,
         trend="add",

@@ -7,7 +7,7 @@ import ar_analytics_engine as engine
 import numpy as np
 import pandas as pd
 import pytest
-from ar_analytics_engine import signals
+from ar_analytics_engine import drift, signals
 
 AS_OF = "2024-06-30"
 X = [5, 5, 5, 11, 11]
@@ -17,7 +17,7 @@ X = [5, 5, 5, 11, 11]
 
 
 def test_ewma_vector():
-    result = signals.ewma_drift(X, 5, 2)
+    result = drift.ewma_drift(X, 5, 2)
     assert result.severity == "alert"
     assert result.evidence["ewma"] == pytest.approx([5, 5, 5, 6.2, 7.16])
     assert result.evidence["ucl"] == pytest.approx(7.0, abs=1e-12)
@@ -29,31 +29,31 @@ def test_ewma_ucl_is_the_steady_state_limit():
     lam, sigma = 0.2, 2
     varying = 5 + 3 * sigma * math.sqrt(lam / (2 - lam) * (1 - (1 - lam) ** 10))
     assert varying == pytest.approx(6.89, abs=0.01)
-    assert signals.ewma_drift(X[:4], 5, 2).severity == "none", "6.2 < 7.0 at t4"
+    assert drift.ewma_drift(X[:4], 5, 2).severity == "none", "6.2 < 7.0 at t4"
 
 
 def test_cusum_vector():
-    result = signals.cusum(X, 5, 2)
+    result = drift.cusum(X, 5, 2)
     assert result.severity == "none"
     assert result.evidence["s"] == pytest.approx([0, 0, 0, 2.5, 5.0])
-    longer = signals.cusum([*X, 11], 5, 2)
+    longer = drift.cusum([*X, 11], 5, 2)
     assert longer.severity == "alert"
     assert longer.evidence["s"][-1] == pytest.approx(7.5)
     assert longer.evidence["first_alarm"] == 6
 
 
 def test_ewma_and_cusum_judge_the_last_point():
-    back = signals.ewma_drift([*X, 5, 5, 5], 5, 2)
+    back = drift.ewma_drift([*X, 5, 5, 5], 5, 2)
     assert back.severity == "none"
     assert back.evidence["first_alarm"] == 5
-    assert signals.cusum([5, 5, 2, 1], 5, 2).evidence["s"] == [0, 0, 0, 0], "upper side only"
+    assert drift.cusum([5, 5, 2, 1], 5, 2).evidence["s"] == [0, 0, 0, 0], "upper side only"
 
 
 def test_spc_thresholds_are_parameters():
     tight = signals.SignalThresholds(ewma_sigmas=2.0, cusum_h=4.0)
-    assert signals.ewma_drift(X[:4], 5, 2, tight).severity == "none"
-    assert signals.ewma_drift([5, 5, 5, 11, 8], 5, 2, tight).severity == "alert"
-    assert signals.cusum(X, 5, 2, tight).severity == "alert"
+    assert drift.ewma_drift(X[:4], 5, 2, tight).severity == "none"
+    assert drift.ewma_drift([5, 5, 5, 11, 8], 5, 2, tight).severity == "alert"
+    assert drift.cusum(X, 5, 2, tight).severity == "alert"
 
 
 # --- days-late jump ------------------------------------------------------------------------
@@ -66,7 +66,7 @@ REFERENCE = [10, 12, 8, 10, 12, 8]
     [(13.0, "none"), (14.0, "warn"), (15.3, "warn"), (16.0, "alert"), (0.0, "none")],
 )
 def test_days_late_jump_z_score(latest, severity):
-    result = signals.days_late_jump(latest, REFERENCE)
+    result = drift.days_late_jump(latest, REFERENCE)
     std = np.std(REFERENCE, ddof=1)
     assert result.severity == severity
     assert result.evidence["z"] == pytest.approx((latest - 10) / std)
@@ -75,22 +75,22 @@ def test_days_late_jump_z_score(latest, severity):
 
 
 def test_days_late_jump_needs_six_months_and_ignores_empty_ones():
-    assert signals.days_late_jump(50, REFERENCE[:5]).severity == "none"
-    assert signals.days_late_jump(50, [*REFERENCE[:5], np.nan, np.nan]).severity == "none"
-    with_gaps = signals.days_late_jump(16, [np.nan, *REFERENCE, np.nan])
+    assert drift.days_late_jump(50, REFERENCE[:5]).severity == "none"
+    assert drift.days_late_jump(50, [*REFERENCE[:5], np.nan, np.nan]).severity == "none"
+    with_gaps = drift.days_late_jump(16, [np.nan, *REFERENCE, np.nan])
     assert with_gaps.severity == "alert"
     assert with_gaps.evidence["months"] == 6
-    assert signals.days_late_jump(np.nan, REFERENCE).severity == "none"
+    assert drift.days_late_jump(np.nan, REFERENCE).severity == "none"
 
 
 def test_days_late_jump_uses_the_modified_z_when_the_std_is_0():
-    later = signals.days_late_jump(6, [5] * 8)
+    later = drift.days_late_jump(6, [5] * 8)
     assert later.severity == "alert"
     assert later.evidence["method"] == "modified_z"
     assert later.evidence["z"] == math.inf
-    equal = signals.days_late_jump(5, [5] * 8)
+    equal = drift.days_late_jump(5, [5] * 8)
     assert (equal.severity, equal.evidence["z"]) == ("none", 0.0)
-    assert signals.days_late_jump(2, [5] * 8).severity == "none"
+    assert drift.days_late_jump(2, [5] * 8).severity == "none"
 
 
 # --- level signals ---------------------------------------------------------------------------
@@ -300,7 +300,7 @@ def test_customer_signals_match_the_series_functions(ledger):
         engine.settle(*ledger.frames(), AS_OF), AS_OF, monthly=monthly_wadl(rows)
     )
     for partner, values in rows.items():
-        jump = signals.days_late_jump(values[-1], values[-13:-1])
+        jump = drift.days_late_jump(values[-1], values[-13:-1])
         assert out.loc[partner, "days_late_jump"] == jump.severity
         assert out.loc[partner, "days_late_jump_z"] == pytest.approx(
             jump.evidence["z"], nan_ok=True
@@ -309,10 +309,10 @@ def test_customer_signals_match_the_series_functions(ledger):
         reference = reference[~np.isnan(reference)]
         mu0, sigma = reference.mean(), reference.std(ddof=1)
         if sigma > 0:
-            ewma = signals.ewma_drift(values[12:], mu0, sigma)
+            ewma = drift.ewma_drift(values[12:], mu0, sigma)
             assert out.loc[partner, "ewma_drift"] == ewma.severity
             assert out.loc[partner, "ewma_drift_value"] == pytest.approx(ewma.evidence["ewma"][-1])
-            assert out.loc[partner, "cusum"] == signals.cusum(values[12:], mu0, sigma).severity
+            assert out.loc[partner, "cusum"] == drift.cusum(values[12:], mu0, sigma).severity
         else:
             assert out.loc[partner, "ewma_drift"] == "none", "no spread: undefined"
             assert math.isnan(out.loc[partner, "ewma_drift_value"])
@@ -444,8 +444,8 @@ def test_a_limit_exceeded_by_a_cent_raises_no_alert(at_risk_book):
 )
 def test_sensitivity_presets(preset, ewma, cusum):
     thresholds = signals.preset_thresholds(preset)
-    assert signals.ewma_drift(X, 5, 2, thresholds).severity == ewma
-    assert signals.cusum(X, 5, 2, thresholds).severity == cusum
+    assert drift.ewma_drift(X, 5, 2, thresholds).severity == ewma
+    assert drift.cusum(X, 5, 2, thresholds).severity == cusum
     assert signals.matching_preset(thresholds._asdict()) == preset
 
 
@@ -460,12 +460,12 @@ def test_a_drift_needs_lateness():
     """docs/metrics.md: drifting from 1 day early to on time is no risk; the same path 6
     days later is."""
     early = [-1, -1, -1, -0.5, -0.1]
-    ewma = signals.ewma_drift(early, -1.0, 0.1)
+    ewma = drift.ewma_drift(early, -1.0, 0.1)
     assert ewma.evidence["ewma"][-1] == pytest.approx(-0.74)
     assert ewma.evidence["ucl"] == pytest.approx(-0.9)
     assert ewma.severity == "none"
-    assert signals.cusum(early, -1.0, 0.1).evidence["s"][-1] == pytest.approx(13.0)
-    assert signals.cusum(early, -1.0, 0.1).severity == "none"
+    assert drift.cusum(early, -1.0, 0.1).evidence["s"][-1] == pytest.approx(13.0)
+    assert drift.cusum(early, -1.0, 0.1).severity == "none"
     late = [value + 6 for value in early]
-    assert signals.ewma_drift(late, 5.0, 0.1).severity == "alert"
-    assert signals.cusum(late, 5.0, 0.1).severity == "alert"
+    assert drift.ewma_drift(late, 5.0, 0.1).severity == "alert"
+    assert drift.cusum(late, 5.0, 0.1).severity == "alert"
