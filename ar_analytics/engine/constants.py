@@ -2,7 +2,9 @@
 
 Everything that is a parameter of a figure (allocation kinds, default aging buckets,
 payment index curve, default window, horizons) lives here so that the code below reads
-as formulas and the defaults are reviewed in one place.
+as formulas and the defaults are reviewed in one place. The codes the engine returns
+(grades, tiers, severities...) are here too with their English labels: the Odoo fields'
+selections and the company's defaults read them from here.
 """
 
 # Allocation kinds (metrics.md section 0, engine_contract.md "Allocation kinds").
@@ -58,6 +60,8 @@ INDEX_CURVE_Y = (100.0, 90.0, 80.0, 70.0, 60.0, 50.0, 40.0, 30.0, 20.0, 0.0)
 BASIS_DUE = "due"
 BASIS_INVOICE = "invoice"
 AGING_BASES = (BASIS_DUE, BASIS_INVOICE)
+#: Aging bases with their English labels; the engine's default basis is BASIS_DUE.
+AGING_BASIS_LABELS = ((BASIS_DUE, "Due date"), (BASIS_INVOICE, "Invoice date"))
 BUCKET_PREFIX = "bucket_"
 #: (code, label, min_days, max_days); None = open on that side.
 DEFAULT_BUCKETS = (
@@ -73,8 +77,8 @@ DEFAULT_BUCKETS = (
 #: Indicator columns of the score breakdown, S1..S5, with their English labels.
 SCORE_INDICATORS = (
     ("s1", "Payment index"),
-    ("s2", "Open amount not overdue"),
-    ("s3", "Oldest past-due item"),
+    ("s2", "Share not overdue"),
+    ("s3", "Oldest overdue item"),
     ("s4", "Collection rate"),
     ("s5", "Days-late trend"),
 )
@@ -84,6 +88,8 @@ DEFAULT_SCORE_WEIGHTS = (0.40, 0.20, 0.15, 0.15, 0.10)
 #: Lowest unrounded score of grades A, B and C; below the last one: D.
 DEFAULT_GRADE_CUTOFFS = (80.0, 65.0, 50.0)
 GRADES = ("A", "B", "C", "D")
+#: Grades with their labels: a grade is its own label.
+GRADE_LABELS = tuple((grade, grade) for grade in GRADES)
 #: S3 reaches 0 at this many days past due.
 DEFAULT_DPD_CAP = 120
 #: S5 reaches 0 when WADL worsened by this many days.
@@ -104,8 +110,25 @@ GRADE_POLICIES = {
     ),
     "D": ("cash_in_advance", "Cash in advance or guarantee"),
 }
+#: The policies of GRADE_POLICIES in grade order: (code, English label).
+GRADE_POLICY_LABELS = tuple(policy for _grade, policy in sorted(GRADE_POLICIES.items()))
+#: Overdue credit rule: block while an item is more than this many days past due.
+DEFAULT_OVERDUE_DAYS = 60
 
 # Early-warning signals (metrics.md section 7, docs/metrics.md "Early-warning signals").
+#: Severity of a signal, from the mildest.
+SEVERITY_NONE = "none"
+SEVERITY_WARN = "warn"
+SEVERITY_ALERT = "alert"
+SEVERITIES = (SEVERITY_NONE, SEVERITY_WARN, SEVERITY_ALERT)
+#: Severity -> rank (its position in SEVERITIES): what the worst of several signals compares.
+SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
+#: Severities with their English labels.
+SEVERITY_LABELS = (
+    (SEVERITY_NONE, "None"),
+    (SEVERITY_WARN, "Warning"),
+    (SEVERITY_ALERT, "Alert"),
+)
 SIGNAL_PRESET_CAUTIOUS = "cautious"
 SIGNAL_PRESET_STANDARD = "standard"
 SIGNAL_PRESET_RELAXED = "relaxed"
@@ -140,6 +163,13 @@ SIGNAL_PRESETS = {
     },
 }
 DEFAULT_SIGNAL_PRESET = SIGNAL_PRESET_STANDARD
+#: Sensitivity presets with their English labels.
+SIGNAL_PRESET_LABELS = (
+    (SIGNAL_PRESET_CAUTIOUS, "Cautious: more alerts, earlier"),
+    (SIGNAL_PRESET_STANDARD, "Standard"),
+    (SIGNAL_PRESET_RELAXED, "Relaxed: fewer alerts"),
+    (SIGNAL_PRESET_CUSTOM, "Custom"),
+)
 #: A company's default minimum amount at risk of a signal, in its currency (the engine's
 #: own default is 0: every signal raised).
 DEFAULT_SIGNAL_MIN_AMOUNT = 100.0
@@ -155,6 +185,8 @@ TIER_CORE = "core"
 TIER_IMPORTANT = "important"
 TIER_GENERAL = "general"
 TIERS = (TIER_CORE, TIER_IMPORTANT, TIER_GENERAL)
+#: Tiers with their English labels.
+TIER_LABELS = ((TIER_CORE, "Core"), (TIER_IMPORTANT, "Important"), (TIER_GENERAL, "General"))
 #: Cumulative revenue share before the customer below these: core, important.
 DEFAULT_TIER_CUTOFFS = (0.80, 0.95)
 #: Cumulative shares within this distance below a cut-off count as reaching it.
@@ -182,3 +214,5 @@ ACTION_MATRIX = {
     (TIER_GENERAL, "D"): ("cash_in_advance", "Cash in advance"),
     (TIER_GENERAL, None): ("check_first", "Not rated: check before extending credit"),
 }
+#: The actions of ACTION_MATRIX once each, by code: (code, English label).
+ACTION_LABELS = tuple(sorted({code: label for code, label in ACTION_MATRIX.values()}.items()))

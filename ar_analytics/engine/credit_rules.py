@@ -9,7 +9,7 @@ The Odoo layer gathers the facts (core's ``credit``, ``credit_to_invoice`` and
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from .constants import GRADE_HOLD_DAYS, GRADES
+from .constants import DEFAULT_OVERDUE_DAYS, GRADE_HOLD_DAYS, GRADES
 
 RULE_LIMIT = "limit"
 RULE_GRADE = "grade"
@@ -46,7 +46,7 @@ class CreditPolicy:
     grade_actions: dict = field(default_factory=lambda: dict(DEFAULT_GRADE_ACTIONS))
     overdue_on: bool = False
     #: overdue rule: block while an item is more than this many days past due ...
-    overdue_days: int = 60
+    overdue_days: int = DEFAULT_OVERDUE_DAYS
     #: ... or while the past-due total exceeds this amount (0: no amount condition)
     overdue_amount: float = 0.0
 

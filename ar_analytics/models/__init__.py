@@ -1,16 +1,24 @@
 from . import ar_aging_bucket
 from . import ar_figures_mixin
 from . import ar_signal
-from . import ar_trend
+from . import ar_trend_month
+from . import ar_collection_trend
+from . import ar_expected_cash
 from . import ar_customer_stat
 from . import ar_customer_aging
 from . import ar_company_stat
 from . import ar_score_history
+
+# res.company's extensions, in their fields' order, before ar_backtest imports one of them
+from . import res_company
+from . import res_company_credit_rules
+from . import res_company_signals
+from . import res_company_backtest
+from . import ar_backtest
 from . import ar_backtest_predictor
 from . import ar_item_closing
 from . import ar_refresh
 from . import ar_refresh_request
-from . import res_company
 from . import ar_credit_rules
 from . import ar_credit_checked_mixin
 from . import res_config_settings

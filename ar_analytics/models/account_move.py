@@ -4,7 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 
-from .ar_credit_rules import FIGURE_GROUPS, REFRESH_GROUPS, VERDICT_GROUPS, check_groups
+from .ar_security import FIGURE_GROUPS, REFRESH_GROUPS, VERDICT_GROUPS, check_groups
 from .ar_trend import EXPECTED_SOURCES
 
 

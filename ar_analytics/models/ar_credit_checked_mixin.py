@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 
-from .ar_credit_rules import VERDICT_GROUPS
+from .ar_security import VERDICT_GROUPS
 
 
 class ArCreditCheckedMixin(models.AbstractModel):

@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from .ar_credit_rules import MANAGER_GROUP
+from .ar_security import MANAGER_GROUP
 
 
 class ArCreditOverride(models.Model):

@@ -4,95 +4,11 @@ from typing import NamedTuple
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
 from odoo.tools import SQL, formatLang
 
 from ..engine import credit_rules
-
-MANAGER_GROUP = "ar_analytics.group_ar_analytics_credit_manager"
-#: who reads receivables figures (scores, behaviour, aging) and prints the reports
-FIGURE_GROUPS = (
-    "account.group_account_invoice,account.group_account_readonly,"
-    "ar_analytics.group_ar_analytics_user"
-)
-#: who sees grades, tiers and credit verdicts (every internal user, salespeople included)
-VERDICT_GROUPS = "base.group_user"
-#: who may recompute stored figures (the "Recompute receivables figures" actions)
-REFRESH_GROUPS = "account.group_account_invoice,ar_analytics.group_ar_analytics_user"
-
-
-#: What the credit rules read of the customers of some contacts, in one call of a database
-#: function: PL/pgSQL keeps the plan of its statement for the database session
-#: (``force_generic_plan``), which saves the planning of a statement of this size (about
-#: 1 ms, most of the check's time on the database) at every confirmation, and works
-#: behind connection poolers (unlike a prepared statement). Parameters: the contacts, the
-#: company, the company's tree (core's ``credit`` counts the branches), today, the JSON key
-#: and default of the company-dependent credit limit, whether the limit rule applies, and
-#: whether to serialise the customers with a limit (Odoo's transactions run in REPEATABLE
-#: READ: a concurrent confirmation for the same customer must not read an exposure that
-#: misses this one; writing the same ``ar_credit_lock`` row makes the second transaction
-#: wait for the first, then fail with a serialization error, and Odoo retries it with a
-#: fresh snapshot in which the first order counts).
-FIGURES_FUNCTION = """
-CREATE FUNCTION ar_credit_figures(
-    p_contacts int4[], p_company int4, p_companies int4[], p_today date,
-    p_limit_key text, p_limit_default float8, p_limits bool, p_lock bool)
-RETURNS TABLE (contact_id int4, partner_id int4, credit_limit float8, credit numeric,
-               grade varchar, days int4[], open numeric[], to_invoice bool)
-LANGUAGE plpgsql VOLATILE SET plan_cache_mode = force_generic_plan AS $ar$
-#variable_conflict use_column
-BEGIN
-    RETURN QUERY
-    WITH c AS (
-        SELECT rp.id AS contact_id, COALESCE(rp.commercial_partner_id, rp.id) AS partner_id
-          FROM res_partner rp
-         WHERE rp.id = ANY(p_contacts)
-    ), p AS (
-        SELECT cp.id,
-               CASE WHEN p_limits
-                    THEN COALESCE((cp.credit_limit->>p_limit_key)::float8, p_limit_default, 0)
-                    ELSE 0 END AS credit_limit
-          FROM res_partner cp
-         WHERE cp.id IN (SELECT c.partner_id FROM c)
-    ), lock AS (
-        INSERT INTO ar_credit_lock (company_id, partner_id, checks)
-        SELECT p_company, p.id, 1 FROM p WHERE p_lock AND p.credit_limit > 0 ORDER BY p.id
-            ON CONFLICT (company_id, partner_id)
-            DO UPDATE SET checks = ar_credit_lock.checks + 1
-        RETURNING ar_credit_lock.partner_id
-    ), r AS (
-        SELECT l.partner_id,
-               SUM(l.amount_residual) AS credit,
-               ARRAY_AGG(p_today - COALESCE(l.date_maturity, l.date) ORDER BY l.id)
-                   FILTER (WHERE l.amount_residual > 0
-                             AND COALESCE(l.date_maturity, l.date) < p_today) AS days,
-               ARRAY_AGG(l.amount_residual ORDER BY l.id)
-                   FILTER (WHERE l.amount_residual > 0
-                             AND COALESCE(l.date_maturity, l.date) < p_today) AS open
-          FROM account_move_line l
-          JOIN account_account a ON a.id = l.account_id
-         WHERE l.partner_id IN (SELECT p.id FROM p)
-           AND l.parent_state = 'posted' AND a.account_type = 'asset_receivable'
-           AND l.reconciled IS NOT TRUE AND l.company_id = ANY(p_companies)
-         GROUP BY l.partner_id
-    )
-    SELECT c.contact_id, p.id, p.credit_limit, COALESCE(r.credit, 0), s.grade, r.days, r.open,
-           p.credit_limit > 0 AND EXISTS (
-               SELECT 1
-                 FROM sale_order so
-                 JOIN res_partner ip ON ip.id = so.partner_invoice_id
-                WHERE ip.commercial_partner_id = p.id AND so.company_id = p_company
-                  AND so.state = 'sale'
-                  AND EXISTS (SELECT 1 FROM sale_order_line sol
-                               WHERE sol.order_id = so.id
-                                 AND sol.untaxed_amount_to_invoice > 0))
-      FROM c
-      JOIN p ON p.id = c.partner_id
- LEFT JOIN r ON r.partner_id = p.id
- LEFT JOIN ar_customer_stat s ON s.partner_id = p.id AND s.company_id = p_company;
-END
-$ar$
-"""
+from ..store import ddl
+from .ar_security import MANAGER_GROUP
 
 
 class CustomerFigures(NamedTuple):
@@ -103,13 +19,6 @@ class CustomerFigures(NamedTuple):
     grade: str | None = None
     past_due: tuple = ()
     to_invoice: bool = False
-
-
-def check_groups(env, groups, message):
-    """Raise AccessError(message) unless the user (or the superuser) belongs to one of the
-    comma-separated ``groups``: for methods reachable by RPC whose ACLs do not say it."""
-    if not env.su and not env.user.has_groups(groups):
-        raise AccessError(message)
 
 
 class ArCreditRules(models.AbstractModel):
@@ -134,7 +43,7 @@ class ArCreditRules(models.AbstractModel):
         advance is never blocked) and ``to_invoice_offset`` (part of ``credit_to_invoice``
         the document replaces).
         With ``lock``, the customers whose credit limit applies are serialised (see
-        :data:`FIGURES_FUNCTION`) before their exposure is read. Returns
+        ``store/sql/credit_figures.sql``) before their exposure is read. Returns
         ``{key: (facts, findings)}``.
         """
         if not requests:
@@ -189,7 +98,8 @@ class ArCreditRules(models.AbstractModel):
     def _figures(self, company, contacts, limits=True, grades=True, past_due=True, lock=False):
         """``{contact id: (customer id, CustomerFigures)}`` of the ``contacts``' customers
         (commercial partners) in ``company``, read by the database function
-        :data:`FIGURES_FUNCTION` (one call, its plan kept by the database session):
+        ``ar_credit_figures`` (``store/sql/credit_figures.sql``: one call, its plan kept by
+        the database session):
 
         - ``limit``: the customer's credit limit in the company (core's company-dependent
           ``credit_limit``, the company's default when unset); 0 without ``limits``;
@@ -256,9 +166,8 @@ class ArCreditRules(models.AbstractModel):
 
     @api.model
     def _create_figures_function(self):
-        """(Re)create :data:`FIGURES_FUNCTION` (at install and upgrade)."""
-        self._drop_figures_function()
-        self.env.cr.execute(SQL(FIGURES_FUNCTION))
+        """(Re)create the database function ``ar_credit_figures`` (at install and upgrade)."""
+        ddl.run(self.env.cr, "credit_figures")
 
     @api.model
     def _drop_figures_function(self):
@@ -287,8 +196,15 @@ class ArCreditRules(models.AbstractModel):
         def money(amount):
             return formatLang(self.env, amount, currency_obj=company.currency_id)
 
-        fig = finding.figures
-        if finding.rule == credit_rules.RULE_LIMIT and new_order:
+        if finding.rule == credit_rules.RULE_LIMIT:
+            return self._explain_limit(finding.figures, money, new_order)
+        if finding.rule == credit_rules.RULE_OVERDUE:
+            return self._explain_overdue(finding.figures, money)
+        return self._explain_grade(finding, money, new_order)
+
+    @api.model
+    def _explain_limit(self, fig, money, new_order):
+        if new_order:
             # checked with the smallest amount: the exposure already reaches the limit
             return (
                 self.env._(
@@ -305,51 +221,56 @@ class ArCreditRules(models.AbstractModel):
                     "order paid in advance."
                 ),
             )
-        if finding.rule == credit_rules.RULE_LIMIT:
-            return (
+        return (
+            self.env._(
+                "Exposure after this order %(exposure)s exceeds the limit of %(limit)s "
+                "by %(excess)s (open receivables %(credit)s + confirmed orders not "
+                "invoiced %(to_invoice)s + this document %(amount)s).",
+                exposure=money(fig["exposure"]),
+                limit=money(fig["limit"]),
+                excess=money(fig["excess"]),
+                credit=money(fig["credit"]),
+                to_invoice=money(fig["credit_to_invoice"]),
+                amount=money(fig["amount"]),
+            ),
+            self.env._(
+                "collect at least %(excess)s, reduce the order, raise the limit, or have "
+                "it paid in advance.",
+                excess=money(fig["excess"]),
+            ),
+        )
+
+    @api.model
+    def _explain_overdue(self, fig, money):
+        reasons = []
+        if fig["too_old"]:
+            reasons.append(
                 self.env._(
-                    "Exposure after this order %(exposure)s exceeds the limit of %(limit)s "
-                    "by %(excess)s (open receivables %(credit)s + confirmed orders not "
-                    "invoiced %(to_invoice)s + this document %(amount)s).",
-                    exposure=money(fig["exposure"]),
-                    limit=money(fig["limit"]),
-                    excess=money(fig["excess"]),
-                    credit=money(fig["credit"]),
-                    to_invoice=money(fig["credit_to_invoice"]),
-                    amount=money(fig["amount"]),
-                ),
+                    "the oldest open item is %(dpd)s days past due (limit %(days)s days; "
+                    "%(beyond)s is more than %(days)s days past due)",
+                    dpd=fig["max_days_past_due"],
+                    days=fig["days"],
+                    beyond=money(fig["amount_beyond"]),
+                )
+            )
+        if fig["too_much"]:
+            reasons.append(
                 self.env._(
-                    "collect at least %(excess)s, reduce the order, raise the limit, or have "
-                    "it paid in advance.",
-                    excess=money(fig["excess"]),
-                ),
-            )
-        if finding.rule == credit_rules.RULE_OVERDUE:
-            reasons = []
-            if fig["too_old"]:
-                reasons.append(
-                    self.env._(
-                        "the oldest open item is %(dpd)s days past due (limit %(days)s days; "
-                        "%(beyond)s is more than %(days)s days past due)",
-                        dpd=fig["max_days_past_due"],
-                        days=fig["days"],
-                        beyond=money(fig["amount_beyond"]),
-                    )
+                    "%(total)s is past due in total (limit %(max)s)",
+                    total=money(fig["past_due_amount"]),
+                    max=money(fig["max_amount"]),
                 )
-            if fig["too_much"]:
-                reasons.append(
-                    self.env._(
-                        "%(total)s is past due in total (limit %(max)s)",
-                        total=money(fig["past_due_amount"]),
-                        max=money(fig["max_amount"]),
-                    )
-                )
-            # the label says "Overdue items": the reasons alone, as a sentence
-            reasons = "; ".join(reasons)
-            return (
-                self.env._("%(reasons)s.", reasons=reasons[:1].upper() + reasons[1:]),
-                self.env._("collect what is past due, or have the order paid in advance."),
             )
+        # the label says "Overdue items": the reasons alone, as a sentence
+        reasons = "; ".join(reasons)
+        return (
+            self.env._("%(reasons)s.", reasons=reasons[:1].upper() + reasons[1:]),
+            self.env._("collect what is past due, or have the order paid in advance."),
+        )
+
+    @api.model
+    def _explain_grade(self, finding, money, new_order):
+        fig = finding.figures
         # the label names the grade ("Credit grade C"): the texts below do not repeat it
         if finding.action == credit_rules.ACTION_APPROVAL:
             return (

@@ -4,26 +4,23 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 from odoo.tools.misc import formatLang
 
-from ..engine.constants import ACTION_MATRIX, GRADE_POLICIES
-from .ar_signal import SEVERITIES
+from ..engine.constants import (
+    ACTION_LABELS,
+    GRADE_LABELS,
+    GRADE_POLICIES,
+    GRADE_POLICY_LABELS,
+    SEVERITY_LABELS,
+    TIER_LABELS,
+)
+from ..store import grades
 
-GRADES = [("A", "A"), ("B", "B"), ("C", "C"), ("D", "D")]
-TIERS = [("core", "Core"), ("important", "Important"), ("general", "General")]
-POLICIES = [policy for _grade, policy in sorted(GRADE_POLICIES.items())]
-ACTIONS = sorted({code: label for code, label in ACTION_MATRIX.values()}.items())
-# score indicators (metrics.md section 4): engine suffix -> (field suffix, label)
-INDICATORS = {
-    "1": ("index", "Payment index"),
-    "2": ("overdue", "Share not overdue"),
-    "3": ("age", "Oldest overdue item"),
-    "4": ("collection", "Collection rate"),
-    "5": ("trend", "Days-late trend"),
-}
+# score indicators S1..S5 (metrics.md section 4, labelled in SCORE_INDICATORS): number -> field
+INDICATORS = {"1": "index", "2": "overdue", "3": "age", "4": "collection", "5": "trend"}
 # engine column -> (field name, SQL type): customer-only figures (sections 4-5)
 CUSTOMER_FIGURES = {
-    **{f"s{n}": (f"score_{name}", "float8") for n, (name, _label) in INDICATORS.items()},
-    **{f"w{n}": (f"weight_{name}", "float8") for n, (name, _label) in INDICATORS.items()},
-    **{f"p{n}": (f"points_{name}", "float8") for n, (name, _label) in INDICATORS.items()},
+    **{f"s{n}": (f"score_{name}", "float8") for n, name in INDICATORS.items()},
+    **{f"w{n}": (f"weight_{name}", "float8") for n, name in INDICATORS.items()},
+    **{f"p{n}": (f"points_{name}", "float8") for n, name in INDICATORS.items()},
     "score": ("credit_score", "float8"),
     "grade": ("computed_grade", "varchar"),
     "rated": ("rated", "bool"),
@@ -44,10 +41,6 @@ CUSTOMER_FIGURES = {
     "m_score": ("m_score", "int4"),
     "action": ("action", "varchar"),
 }
-EFFECTIVE_GRADE = SQL(
-    "CASE WHEN grade_override IS NOT NULL AND (grade_override_expiry IS NULL"
-    " OR grade_override_expiry >= CURRENT_DATE) THEN grade_override ELSE computed_grade END"
-)
 CUSTOMER_FLAGS = {"has_margin": "margin", "has_trend": "wadl_trend", "has_recency": "recency"}
 
 
@@ -74,9 +67,9 @@ class ArCustomerStat(models.Model):
 
     # credit score and grade (section 4)
     credit_score = fields.Float(readonly=True, aggregator="avg", digits=(5, 2))
-    computed_grade = fields.Selection(GRADES, readonly=True)
+    computed_grade = fields.Selection(list(GRADE_LABELS), readonly=True)
     grade = fields.Selection(
-        GRADES,
+        list(GRADE_LABELS),
         "Credit grade",
         readonly=True,
         index=True,
@@ -104,10 +97,10 @@ class ArCustomerStat(models.Model):
     points_age = fields.Float(readonly=True, aggregator=None)
     points_collection = fields.Float(readonly=True, aggregator=None)
     points_trend = fields.Float(readonly=True, aggregator=None)
-    grade_policy = fields.Selection(POLICIES, compute="_compute_grade_policy")
+    grade_policy = fields.Selection(list(GRADE_POLICY_LABELS), compute="_compute_grade_policy")
     score_explanation = fields.Html(compute="_compute_score_explanation", sanitize=False)
     # manual override by a credit manager, never touched by a refresh
-    grade_override = fields.Selection(GRADES, readonly=True)
+    grade_override = fields.Selection(list(GRADE_LABELS), readonly=True)
     grade_override_reason = fields.Text(readonly=True)
     grade_override_expiry = fields.Date(readonly=True)
     grade_override_user_id = fields.Many2one("res.users", "Overridden by", readonly=True)
@@ -124,16 +117,16 @@ class ArCustomerStat(models.Model):
     )
     margin_share = fields.Float(readonly=True, aggregator="sum")
     cumulative_share_before = fields.Float(readonly=True, aggregator=None)
-    tier = fields.Selection(TIERS, readonly=True, index=True)
+    tier = fields.Selection(list(TIER_LABELS), readonly=True, index=True)
     revenue_rank = fields.Integer(readonly=True, aggregator=None)
     recency_days = fields.Integer("Days since last invoice", readonly=True, aggregator="avg")
     frequency = fields.Integer("Invoices (window)", readonly=True, aggregator="sum")
     r_score = fields.Integer("Recency score", readonly=True, aggregator="avg")
     f_score = fields.Integer("Frequency score", readonly=True, aggregator="avg")
     m_score = fields.Integer("Monetary score", readonly=True, aggregator="avg")
-    action = fields.Selection(ACTIONS, "Recommended action", readonly=True)
+    action = fields.Selection(list(ACTION_LABELS), "Recommended action", readonly=True)
     signal_severity = fields.Selection(
-        SEVERITIES,
+        list(SEVERITY_LABELS),
         "Early warning",
         readonly=True,
         index=True,
@@ -190,13 +183,10 @@ class ArCustomerStat(models.Model):
 
     @api.depends("credit_score", "grade", "rated")
     def _compute_score_explanation(self):
-        labels = {
-            "index": self.env._("Payment index"),
-            "overdue": self.env._("Share not overdue"),
-            "age": self.env._("Oldest overdue item"),
-            "collection": self.env._("Collection rate"),
-            "trend": self.env._("Days-late trend"),
-        }
+        # the indicators' labels (SCORE_INDICATORS) are those of the backtest lines, where
+        # Odoo translates them as selection labels
+        predictor = self.env["ar.backtest.predictor"]._fields["predictor"]
+        labels = dict(predictor._description_selection(self.env))
         head = Markup(
             "<table class='table table-sm o_ar_score'><thead><tr><th>%s</th>"
             "<th class='text-end'>%s</th><th class='text-end'>%s</th>"
@@ -211,7 +201,7 @@ class ArCustomerStat(models.Model):
         for stat in self:
             rows = []
             values = stat._indicator_values()
-            for name, _label in INDICATORS.values():
+            for number, name in INDICATORS.items():
                 weight = stat[f"weight_{name}"]
                 cells = (
                     [
@@ -226,7 +216,7 @@ class ArCustomerStat(models.Model):
                 rows.append(
                     Markup("<tr><td>%s</td>%s</tr>")
                     % (
-                        labels[name],
+                        labels[f"s{number}"],
                         Markup("").join(
                             Markup("<td class='text-end'>%s</td>") % escape(c) for c in cells
                         ),
@@ -282,13 +272,4 @@ class ArCustomerStat(models.Model):
 
     def _apply_effective_grades(self):
         """grade = the valid override, else the computed grade (one statement)."""
-        self.flush_recordset()
-        self.env.execute_query(
-            SQL(
-                "UPDATE ar_customer_stat SET grade = %(effective)s "
-                "WHERE id = ANY(%(ids)s) AND grade IS DISTINCT FROM %(effective)s",
-                effective=EFFECTIVE_GRADE,
-                ids=self.ids,
-            )
-        )
-        self.invalidate_recordset(["grade"])
+        grades.apply_grades(self.env, SQL("id = ANY(%s)", self.ids))

@@ -1,6 +1,6 @@
 from odoo import fields, models
 
-from .ar_customer_stat import GRADES
+from ..engine.constants import GRADE_LABELS
 
 # engine column -> (field, SQL type) kept in the history
 HISTORY_FIGURES = {
@@ -33,7 +33,7 @@ class ArScoreHistory(models.Model):
     currency_id = fields.Many2one(related="company_id.currency_id")
     date = fields.Date(required=True, readonly=True)
     credit_score = fields.Float(readonly=True, aggregator="avg", digits=(5, 2))
-    grade = fields.Selection(GRADES, readonly=True)
+    grade = fields.Selection(list(GRADE_LABELS), readonly=True)
     payment_index = fields.Float(readonly=True, aggregator="avg")
     days_late = fields.Float(readonly=True, aggregator="avg")
     collection_rate = fields.Float("Collection rate", readonly=True, aggregator="avg")

@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 
-from .res_company import SIGNAL_PRESET_FIELDS
+from .res_company_signals import SIGNAL_PRESET_FIELDS
 
 
 class ResConfigSettings(models.TransientModel):
@@ -150,14 +150,14 @@ class ResConfigSettings(models.TransientModel):
         """Backtest the grades of 6 months ago on the company's own data."""
         self.ensure_one()
         self._check_credit_manager()
-        self.env["ar.refresh"].sudo()._backtest(self.company_id)
+        self.env["ar.backtest"].sudo()._backtest(self.company_id)
         return {"type": "ir.actions.client", "tag": "soft_reload"}
 
     def action_ar_suggest_weights(self):
         """Suggest indicator weights from the company's own history (a credit manager)."""
         self.ensure_one()
         self._check_credit_manager()
-        result = self.env["ar.refresh"].sudo()._suggest_weights(self.company_id)
+        result = self.env["ar.backtest"].sudo()._suggest_weights(self.company_id)
         if result["weights"] is None or not self.company_id.ar_suggest_date:
             return self._ar_notify(
                 self.env._(
@@ -184,7 +184,7 @@ class ResConfigSettings(models.TransientModel):
         """Rebuild the score history as of the last 24 month-ends."""
         self.ensure_one()
         self._check_credit_manager()
-        months = self.env["ar.refresh"].sudo()._backfill_history(self.company_id)
+        months = self.env["ar.backtest"].sudo()._backfill_history(self.company_id)
         return self._ar_notify(
             self.env._("Score history rebuilt for %(months)s month-ends.", months=months)
         )

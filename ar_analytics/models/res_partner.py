@@ -1,9 +1,8 @@
 from odoo import api, fields, models
 from odoo.fields import Domain
 
-from .ar_credit_rules import FIGURE_GROUPS, REFRESH_GROUPS, VERDICT_GROUPS, check_groups
-from .ar_customer_stat import ACTIONS, GRADES, TIERS
-from .ar_signal import SEVERITIES
+from ..engine.constants import ACTION_LABELS, GRADE_LABELS, SEVERITY_LABELS, TIER_LABELS
+from .ar_security import FIGURE_GROUPS, REFRESH_GROUPS, VERDICT_GROUPS, check_groups
 
 # partner field -> figure of the current company's ar.customer.stat row
 CURRENT_FIGURES = {
@@ -53,7 +52,7 @@ class ResPartner(models.Model):
     )
     # what a salesperson sees of the current company's figures (read with sudo)
     ar_credit_grade = fields.Selection(
-        GRADES,
+        list(GRADE_LABELS),
         "Credit grade",
         compute="_compute_ar_current",
         compute_sudo=True,
@@ -69,7 +68,7 @@ class ResPartner(models.Model):
         groups=FIGURE_GROUPS,
     )
     ar_tier = fields.Selection(
-        TIERS,
+        list(TIER_LABELS),
         "Customer tier",
         compute="_compute_ar_current",
         compute_sudo=True,
@@ -77,7 +76,7 @@ class ResPartner(models.Model):
         groups=VERDICT_GROUPS,
     )
     ar_action = fields.Selection(
-        ACTIONS,
+        list(ACTION_LABELS),
         "Credit action",
         compute="_compute_ar_current",
         compute_sudo=True,
@@ -110,7 +109,7 @@ class ResPartner(models.Model):
     )
 
     ar_signal_severity = fields.Selection(
-        SEVERITIES,
+        list(SEVERITY_LABELS),
         "Early warning",
         compute="_compute_ar_current",
         compute_sudo=True,

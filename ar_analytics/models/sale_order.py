@@ -5,7 +5,7 @@ from markupsafe import Markup
 from odoo import fields, models
 from odoo.exceptions import RedirectWarning, UserError
 
-from .ar_credit_rules import MANAGER_GROUP, VERDICT_GROUPS
+from .ar_security import MANAGER_GROUP, VERDICT_GROUPS
 
 #: the activity a credit approval request gives the credit managers; done by the override
 APPROVAL_ACTIVITY = "ar_analytics.mail_activity_type_credit_approval"

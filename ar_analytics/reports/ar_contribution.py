@@ -2,7 +2,8 @@ from markupsafe import Markup
 
 from odoo import api, models
 
-from ..models.ar_credit_rules import FIGURE_GROUPS, check_groups
+from ..engine.constants import TIER_CORE, TIER_GENERAL, TIER_IMPORTANT, TIERS
+from ..models.ar_security import FIGURE_GROUPS, check_groups
 
 #: customers drawn in the Pareto chart (the rest are summed in the table only)
 CHART_CUSTOMERS = 40
@@ -51,10 +52,7 @@ class ReportCustomerContribution(models.AbstractModel):
             "revenue": total,
             "margin": sum(stats.filtered("has_margin").mapped("margin")),
             "totals": totals,
-            "tiers": {
-                code: len(stats.filtered(lambda s, c=code: s.tier == c))
-                for code in ("core", "important", "general")
-            },
+            "tiers": {code: len(stats.filtered(lambda s, c=code: s.tier == c)) for code in TIERS},
             "chart": self._pareto_svg(rows, company._ar_tier_cutoffs()),
         }
 
@@ -71,7 +69,7 @@ class ReportCustomerContribution(models.AbstractModel):
             Markup('<svg xmlns="http://www.w3.org/2000/svg" width="100%%" viewBox="0 0 %d %d">')
             % (CHART_WIDTH, CHART_HEIGHT)
         ]
-        colours = {"core": "#2f6f8f", "important": "#6fa8c6", "general": "#b9d3e2"}
+        colours = {TIER_CORE: "#2f6f8f", TIER_IMPORTANT: "#6fa8c6", TIER_GENERAL: "#b9d3e2"}
         points = []
         for index, row in enumerate(shown):
             height = inner_h * row["share"] / top

@@ -60,6 +60,7 @@ ACCESS = {
     "ar.refresh.request": {},
     "ar.credit.lock": {},
     "ar.refresh": "abstract",
+    "ar.backtest": "abstract",
     "ar.item.closing": "abstract",
     "ar.collection.run": "abstract",
     "ar.figures.mixin": "abstract",
@@ -173,7 +174,6 @@ SERVER_ACTIONS = {
     # the scheduled refreshes: run by the cron's user only
     "ar_analytics.ir_cron_ar_refresh_ir_actions_server": (),
     "ar_analytics.ir_cron_ar_refresh_queue_ir_actions_server": (),
-    "ar_analytics.ir_cron_ar_collection_ir_actions_server": (),
 }
 #: menu xmlid -> roles that see it (the addon's own app, and one menu under Sales, whose own
 #: groups apply first)

@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from ..engine.constants import AGING_BASIS_LABELS
+
 REPORT = "ar_analytics.action_report_aged_receivables"
 
 
@@ -17,7 +19,7 @@ class ArAgingReportWizard(models.TransientModel):
         "As of", required=True, default=lambda self: fields.Date.context_today(self)
     )
     basis = fields.Selection(
-        [("due", "Due date"), ("invoice", "Invoice date")],
+        list(AGING_BASIS_LABELS),
         "Aging basis",
         required=True,
         default=lambda self: self.env.company.ar_aging_basis,

@@ -3,7 +3,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from ..models.ar_credit_rules import MANAGER_GROUP
+from ..models.ar_security import MANAGER_GROUP
 from ..models.sale_order import APPROVAL_ACTIVITY
 
 

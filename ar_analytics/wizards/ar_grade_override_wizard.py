@@ -3,9 +3,8 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from ..models.ar_customer_stat import GRADES
-
-MANAGER_GROUP = "ar_analytics.group_ar_analytics_credit_manager"
+from ..engine.constants import GRADE_LABELS
+from ..models.ar_security import MANAGER_GROUP
 
 
 class ArGradeOverrideWizard(models.TransientModel):
@@ -19,7 +18,7 @@ class ArGradeOverrideWizard(models.TransientModel):
     partner_id = fields.Many2one(related="stat_id.partner_id")
     company_id = fields.Many2one(related="stat_id.company_id")
     computed_grade = fields.Selection(related="stat_id.computed_grade")
-    grade = fields.Selection(GRADES, "Override grade", required=True)
+    grade = fields.Selection(list(GRADE_LABELS), "Override grade", required=True)
     reason = fields.Text(required=True)
     expiry = fields.Date(
         "Valid until",
