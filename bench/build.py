@@ -43,10 +43,10 @@ def main(argv=None):
         modules = [manage.MODULES, *manage.our_addons()[1:], *oca_available()]
         manage.install_db(args.db, ",".join(modules))
     with manage.odoo_env(args.db) as env:
-        logging.getLogger("odoo.addons.ar_analytics.generator").setLevel(logging.INFO)
-        from odoo.addons.ar_analytics.generator.book import loaded_book
-        from odoo.addons.ar_analytics.generator.bulk import build_bulk_book
-        from odoo.addons.ar_analytics.generator.plan import make_plan
+        logging.getLogger("odoo.addons.ar_analytics_demo.generator").setLevel(logging.INFO)
+        from odoo.addons.ar_analytics_demo.generator.book import loaded_book
+        from odoo.addons.ar_analytics_demo.generator.bulk import build_bulk_book
+        from odoo.addons.ar_analytics_demo.generator.plan import make_plan
 
         if loaded_book(env):
             manage.say(f"- {args.db} already holds a book: {loaded_book(env)}")

@@ -5,9 +5,8 @@ import datetime
 from odoo import Command, fields
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
-
-from ..generator.book import build_book
-from ..generator.plan import make_plan
+from odoo.addons.ar_analytics_demo.generator.book import build_book
+from odoo.addons.ar_analytics_demo.generator.plan import make_plan
 
 BOOK_END = datetime.date(2026, 6, 30)
 

@@ -5,8 +5,14 @@ import datetime
 from odoo.tests import tagged
 from odoo.tools import SQL
 
-from ..generator.book import DIRECT_CODE
-from ..generator.plan import BEHAVIOURS, SETTLEMENTS, STOP_PAYING_DAYS, make_plan
+from odoo.addons.ar_analytics_demo.generator.book import DIRECT_CODE
+from odoo.addons.ar_analytics_demo.generator.plan import (
+    BEHAVIOURS,
+    SETTLEMENTS,
+    STOP_PAYING_DAYS,
+    make_plan,
+)
+
 from .common import BOOK_END, BookCase
 
 
@@ -410,7 +416,7 @@ class TestBook(BookCase):
         from .. import engine
 
         result = self.env["ar.refresh"]._compute(self.company_a, BOOK_END)
-        by_currency = engine.aging_by_currency(result["items"], result["params"]["buckets"])
+        by_currency = engine.aging_by_currency(result["items"], result["settings"].buckets)
         rows = self.env.execute_query(
             SQL(
                 """
@@ -502,7 +508,7 @@ class TestBook(BookCase):
         self.assertEqual(by_tier["general"].tier, "general")
 
     def test_backtest_on_the_book(self):
-        result = self.env["ar.refresh"]._backtest(self.company_a, horizon_days=120, as_of=BOOK_END)
+        result = self.env["ar.backtest"]._backtest(self.company_a, horizon_days=120, as_of=BOOK_END)
         self.assertGreater(result["customers"], 5)
         self.assertGreater(result["spearman"], 0, "good grades then, fewer days late since")
         self.assertEqual(self.company_a.ar_backtest_customers, result["customers"])

@@ -3,7 +3,8 @@
 from odoo.tests import tagged
 from odoo.tools import SQL
 
-from ..generator.bulk import build_bulk_book
+from odoo.addons.ar_analytics_demo.generator.bulk import build_bulk_book
+
 from .common import BOOK_END, BookCase
 
 LINE_FIELDS = ("amount_residual", "amount_residual_currency", "reconciled")

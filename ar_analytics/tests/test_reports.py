@@ -8,7 +8,8 @@ from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools.pdf import PdfFileReader
 
-from ..generator.layout import configure_document_layout
+from odoo.addons.ar_analytics_demo.generator.layout import configure_document_layout
+
 from .common import VectorCase
 
 REPORT = "ar_analytics.action_report_aged_receivables"

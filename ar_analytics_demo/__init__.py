@@ -1,0 +1,1 @@
+"""Book generator of ar_analytics (``generator``): imported by manage.py, tests and bench."""
