@@ -44,11 +44,23 @@ SALES_APP = "sale_management"
 MODULES = f"account,sale,{SALES_APP},ar_analytics"
 #: Excel exports, installed with the addon when OCA's report_xlsx is available
 XLSX_ADDON = "ar_analytics_xlsx"
+#: the nightly refresh in queue jobs, installed with the addon when OCA's queue_job is available
+QUEUE_ADDON = "ar_analytics_queue"
+#: the book generator of the demo, the tests and the benchmarks: imported, never installed
+DEMO_ADDON = "ar_analytics_demo"
 #: OCA addons used here (Odoo module -> wheel), installed from the registry without their
 #: dependencies (those name Odoo itself, which is not on the registry)
-PEER_ADDONS = {"report_xlsx": "odoo-addon-report_xlsx>=19.0,<19.1"}
+PEER_ADDONS = {
+    "report_xlsx": "odoo-addon-report_xlsx>=19.0,<19.1",
+    "queue_job": "odoo-addon-queue_job>=19.0,<19.1",
+}
 #: the Python packages of those peers (report_xlsx's external dependencies)
-PEER_DEPS = {"xlsxwriter": "xlsxwriter", "xlrd": "xlrd"}
+PEER_DEPS = {
+    "xlsxwriter": "xlsxwriter",
+    "xlrd": "xlrd",
+    "openupgradelib": "openupgradelib",
+    "requests": "requests",
+}
 #: where ``demo`` starts Odoo
 SERVER_URL = "http://127.0.0.1:8069"
 
@@ -67,7 +79,11 @@ def report_xlsx_available():
 
 def our_addons():
     """The addons of this repository to install and test here."""
-    return [ADDON, *([XLSX_ADDON] if report_xlsx_available() else [])]
+    return [
+        ADDON,
+        *([XLSX_ADDON] if report_xlsx_available() else []),
+        *([QUEUE_ADDON] if addon_available("queue_job") else []),
+    ]
 
 
 class Missing(Exception):
@@ -126,7 +142,7 @@ def ensure_peers(peers=PEER_ADDONS):
     if done.returncode:
         say(
             f"! pip could not install {', '.join(missing)}: the addons that need them "
-            f"({XLSX_ADDON}) are not installed and their tests are not run."
+            f"({XLSX_ADDON}, {QUEUE_ADDON}) are not installed and their tests are not run."
         )
 
 
@@ -286,8 +302,8 @@ def demo(args):
     install_db(args.db, ",".join([MODULES, *our_addons()[1:]]))
     with odoo_env(args.db) as env:
         # importable once the registry has set Odoo's addons path up
-        from odoo.addons.ar_analytics.generator.book import build_book, loaded_book
-        from odoo.addons.ar_analytics.generator.plan import make_plan
+        from odoo.addons.ar_analytics_demo.generator.book import build_book, loaded_book
+        from odoo.addons.ar_analytics_demo.generator.plan import make_plan
 
         book = loaded_book(env)
         if book:
@@ -303,10 +319,10 @@ def demo(args):
                 "(through the ORM: several minutes at demo size)"
             )
             started = time.time()
-            logging.getLogger("odoo.addons.ar_analytics.generator").setLevel(logging.INFO)
+            logging.getLogger("odoo.addons.ar_analytics_demo.generator").setLevel(logging.INFO)
             built = build_book(env, plan)
             say(f"  done in {time.time() - started:.0f} s: {json.dumps(built.stats)}")
-        from odoo.addons.ar_analytics.generator.layout import configure_document_layout
+        from odoo.addons.ar_analytics_demo.generator.layout import configure_document_layout
 
         configured = configure_document_layout(env)
         if configured:
@@ -320,7 +336,7 @@ def demo(args):
             say("- back-filling the score history (24 month-ends per company)")
             started = time.time()
             for company in env["res.company"].search([("active", "=", True)]):
-                env["ar.refresh"]._backfill_history(company)
+                env["ar.backtest"]._backfill_history(company)
             say(f"  done in {time.time() - started:.1f} s")
     with odoo_env(args.db) as env:
         say("- collection trend, forecast, expected cash and early-warning signals")
@@ -331,11 +347,11 @@ def demo(args):
         say("- backtest of the grades and of the expected payment dates, suggested weights")
         started = time.time()
         for company in env["res.company"].search([("active", "=", True)]):
-            env["ar.refresh"]._backtest(company)
-            env["ar.refresh"]._suggest_weights(company)
+            env["ar.backtest"]._backtest(company)
+            env["ar.backtest"]._suggest_weights(company)
         say(f"  done in {time.time() - started:.1f} s")
     with odoo_env(args.db) as env:
-        from odoo.addons.ar_analytics.generator.credit_demo import credit_demo
+        from odoo.addons.ar_analytics_demo.generator.credit_demo import credit_demo
 
         orders = credit_demo(env)
         say(f"- credit rules switched on; {len(orders)} demo quotations (see below)")
@@ -422,7 +438,7 @@ def print_aging(env, dbname):
 
 def summary(env):
     """What the demo database holds, per company."""
-    from odoo.addons.ar_analytics.generator.summary import demo_summary
+    from odoo.addons.ar_analytics_demo.generator.summary import demo_summary
 
     for line in demo_summary(env):
         say(line)
@@ -444,6 +460,8 @@ def lint():
             f"--rcfile={ROOT / '.pylintrc'}",
             str(ROOT / ADDON),
             str(ROOT / XLSX_ADDON),
+            str(ROOT / DEMO_ADDON),
+            str(ROOT / QUEUE_ADDON),
         ],
         check=False,
     ).returncode

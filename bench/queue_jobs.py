@@ -1,13 +1,15 @@
-"""The refresh split into partner batches run as OCA queue_job jobs (docs/scaling.md).
+"""The refresh split into partner batches run as OCA queue_job jobs (docs/scaling.md), as
+``ar_analytics_queue`` enqueues them.
 
     python3 bench/queue_jobs.py --db ar_bench_30k --batches 4 --workers 2
 
-A dispatcher enqueues one ``_refresh_batch`` job per batch and one ``_refresh_totals`` job
-(``with_delay``), then --workers processes, each what one Odoo node's queue_job runner calls for
-a job (``RunJobController._acquire_job`` and ``_runjob``: lock, perform, done, commit), take
-the enqueued jobs until none is left. Needs queue_job installed in the database. The jobs
-commit: the main company's figures are refreshed; they are compared with a full refresh of
-the same day committed just before (every customer row equal).
+``ar.refresh._enqueue_refresh`` enqueues the graph (one ``_refresh_batch`` job per batch,
+then ``_refresh_totals``, then the collection run); --workers processes, each doing what one
+Odoo node's queue_job runner calls for a job (``RunJobController._acquire_job`` and
+``_runjob``: lock, perform, done, commit), take the jobs until none is left. Needs
+ar_analytics_queue (and queue_job) installed in the database. The jobs commit: the main
+company's figures are refreshed; they are compared with a full refresh of the same day
+committed just before (every customer row equal).
 """
 
 import argparse
@@ -24,34 +26,54 @@ from batches import _same, _stat_rows, run_parallel
 
 import manage
 
-CHANNEL = "root"
 
-
-def _node(db, uuids, queue):
-    """One node's runner: run enqueued jobs of the list until none is left."""
+def _node(db, graph, queue):
+    """One node's runner: run the graph's jobs until none is left."""
     ran = []
     try:
-        _run_jobs(db, uuids, ran)
+        _run_jobs(db, graph, ran)
     finally:
         queue.put(ran)
 
 
-def _run_jobs(db, uuids, ran):
+def _run_jobs(db, graph, ran):
+    """Run the graph's jobs as a node's runner would, until every job is done: a job that
+    waits for others becomes pending once they are done (queue_job), then enqueued here."""
     with manage.odoo_env(db) as env:
         from odoo.tools import SQL
 
         from odoo.addons.queue_job.controllers.main import RunJobController
 
         while True:
+            # what queue_job's runner does before it calls a node: pending -> enqueued
+            env.execute_query(
+                SQL(
+                    "UPDATE queue_job SET state = 'enqueued' "
+                    "WHERE graph_uuid = %s AND state = 'pending'",
+                    graph,
+                )
+            )
+            env.cr.commit()
             rows = env.execute_query(
                 SQL(
-                    "SELECT uuid FROM queue_job WHERE uuid = ANY(%s) AND state = 'enqueued' "
+                    "SELECT uuid FROM queue_job WHERE graph_uuid = %s AND state = 'enqueued' "
                     "ORDER BY id LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED",
-                    uuids,
+                    graph,
                 )
             )
             if not rows:
-                break
+                [(left,)] = env.execute_query(
+                    SQL(
+                        "SELECT COUNT(*) FROM queue_job WHERE graph_uuid = %s "
+                        "AND state NOT IN ('done', 'failed')",
+                        graph,
+                    )
+                )
+                env.cr.rollback()
+                if not left:
+                    break
+                time.sleep(0.2)  # another node runs the job the others wait for
+                continue
             job = RunJobController._acquire_job(env, rows[0][0])
             if job is None:
                 env.cr.rollback()
@@ -77,8 +99,8 @@ def main(argv=None):
     from odoo.tools import SQL
 
     with manage.odoo_env(args.db) as env:
-        if "queue.job" not in env:
-            manage.say(f"queue_job is not installed in {args.db}")
+        if "ar_refresh_in_jobs" not in env["res.company"]._fields:
+            manage.say(f"ar_analytics_queue is not installed in {args.db}")
             return 2
         company = env.ref("base.main_company")
         refresh = env["ar.refresh"]
@@ -90,19 +112,20 @@ def main(argv=None):
         reference = _stat_rows(env, company.id)
         refresh = env["ar.refresh"]
         customers = sum(len(b) for b in refresh._partner_batches(company, 10**9))
-        batches = refresh._partner_batches(company, math.ceil(customers / args.batches))
-        jobs = [
-            refresh.with_delay(channel=CHANNEL)._refresh_batch(company, batch, as_of)
-            for batch in batches
-        ]
-        jobs.append(refresh.with_delay(channel=CHANNEL)._refresh_totals(company, as_of))
-        uuids = [job.uuid for job in jobs]
+        company.ar_refresh_batch_size = math.ceil(customers / args.batches)
+        batches = refresh._partner_batches(company, company.ar_refresh_batch_size)
+        refresh._enqueue_refresh(company, as_of)
         env.flush_all()
-        # what queue_job's runner does before it calls a node: pending -> enqueued
-        env.execute_query(
-            SQL("UPDATE queue_job SET state = 'enqueued' WHERE uuid = ANY(%s)", uuids)
+        [(graph,)] = env.execute_query(
+            SQL("SELECT graph_uuid FROM queue_job ORDER BY id DESC LIMIT 1")
         )
-    ran, wall = run_parallel(_node, [(args.db, uuids)] * args.workers)
+        uuids = [
+            uuid
+            for (uuid,) in env.execute_query(
+                SQL("SELECT uuid FROM queue_job WHERE graph_uuid = %s", graph)
+            )
+        ]
+    ran, wall = run_parallel(_node, [(args.db, graph)] * args.workers)
     with manage.odoo_env(args.db) as env:
         states = dict(
             env.execute_query(
@@ -119,7 +142,7 @@ def main(argv=None):
             manage.say(f"  differs: partner {partner}: {_diff(row, after.get(partner))}")
     manage.say(f"single-process refresh of the main company: {single:.1f} s")
     manage.say(
-        f"{len(jobs)} queue_job jobs ({len(batches)} batches + totals) run by "
+        f"{len(uuids)} queue_job jobs ({len(batches)} batches, totals, collection) run by "
         f"{args.workers} worker processes: {wall:.1f} s wall, job states {states}"
     )
     for n, jobs_run in enumerate(ran):

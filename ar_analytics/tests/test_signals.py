@@ -11,7 +11,7 @@ from odoo.tests import new_test_user, tagged
 
 from ..engine import forecast as engine_forecast
 from ..engine.constants import DEFAULT_SIGNAL_MIN_AMOUNT, SIGNAL_PRESETS
-from ..models.res_company import SIGNAL_PRESET_FIELDS
+from ..models.res_company_signals import SIGNAL_PRESET_FIELDS
 from .common import ArCase
 
 D = datetime.date
@@ -122,7 +122,7 @@ class TestSignals(ArCase):
         self.assertEqual(ewma.last_date, D(2026, 3, 31))
         self.assertEqual(self._activities(), activities)
 
-    def test_two_cron_runs_raise_no_duplicate_activity(self):
+    def test_two_nightly_runs_raise_no_duplicate_activity(self):
         today = fields.Date.context_today(self.job)
         partner = self.env["res.partner"].create({"name": "Late Promiser", "is_company": True})
         invoice = self._invoice(partner, today - datetime.timedelta(days=60), 500.0)
@@ -132,15 +132,17 @@ class TestSignals(ArCase):
         self._refresh(today)
         # what the scheduler does, less its commits (a test never commits)
         self.patch(type(self.env["ir.cron"]), "_commit_progress", lambda *args, **kw: 0.0)
-        cron = self.env.ref("ar_analytics.ir_cron_ar_collection")
-        self.assertEqual(cron.code, "model._cron_run()")
-        self.job._cron_run()
+        self.patch(self.env.cr, "commit", lambda: None)
+        cron = self.env.ref("ar_analytics.ir_cron_ar_refresh")
+        self.assertEqual(cron.code, "model._cron_refresh()")
+        self.assertFalse(self.env.ref("ar_analytics.ir_cron_ar_collection", False), "one job")
+        self.env["ar.refresh"]._cron_refresh()
         first = self._activities(partner)
         alerts = self._signals(partner, severity="alert")
         self.assertEqual(alerts.signal, "broken_promise")
         self.assertEqual(len(first), 1)
         self.assertEqual(first.user_id, self.manager)
-        self.job._cron_run()
+        self.env["ar.refresh"]._cron_refresh()
         self.assertEqual(self._activities(partner), first)
         self.assertEqual(self._signals(partner, severity="alert"), alerts)
 
