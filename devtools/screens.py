@@ -130,6 +130,8 @@ SCREENS = {
     "settings_signals": settings("[name=ar_signal_index_alert]", ".row"),
     "settings_credit_rules": settings("[name=ar_rule_limit]"),
     "settings_credit_score": settings("[name=ar_weight_index]"),
+    # with ar_analytics_queue installed (OCA's queue_job)
+    "settings_queue": settings("[name=ar_refresh_in_jobs]", ".o_setting_box"),
     "partner_credit_tab": screen(act("account.res_partner_action_customer", "/{id}"), WEAK,
                                  tab("ar_credit")),
     "invoice_payment_behaviour": screen(INVOICE, ("account.move", PAID_LATE, "invoice_date desc"),
