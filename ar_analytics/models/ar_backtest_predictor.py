@@ -14,7 +14,7 @@ class ArBacktestPredictor(models.Model):
     """One line of the grades' backtest (docs/metrics.md, "The score against its own
     ingredients"): how well a predictor as of the backtest date ranked customers by how
     late they paid since, next to the score on the same customers. Written by
-    ``ar.refresh._backtest``; read-only everywhere else."""
+    ``ar.backtest._backtest``; read-only everywhere else."""
 
     _name = "ar.backtest.predictor"
     _description = "Backtest of a credit score predictor"

@@ -12,7 +12,7 @@ BACKTEST_DATE_FIELDS = {
     "ar_backtest_due_mae": "due",
     "ar_backtest_late_mae": "mean_late",
 }
-#: the stored suggestion (ar.refresh._suggest_weights)
+#: the stored suggestion (ar.backtest._suggest_weights)
 SUGGESTION_FIELDS = (
     "ar_suggest_date",
     "ar_suggest_customers",

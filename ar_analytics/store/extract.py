@@ -351,7 +351,7 @@ def _join_sale_cost(env, query, line, company):
 def sales_read(env, company, as_of, partner_ids=None):
     """(query, columns, order) of the sales lines: one row per product line of the company's
     posted customer invoices and credit notes dated up to as_of, untaxed revenue in company
-    currency, and the candidate costs (metrics.md section 0) that ``engine.sales_costs``
+    currency, and the candidate costs (metrics.md section 0) that ``engine.pipeline.sales_costs``
     chooses from."""
     domain = Domain(
         [
