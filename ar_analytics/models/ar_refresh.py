@@ -292,21 +292,20 @@ class ArRefresh(models.AbstractModel):
         return written
 
     @api.model
-    def _refresh_in_snapshot(self, company):
+    def _refresh_in_snapshot(self, company, as_of=None):
         """Full refresh of ``company`` at the top level of a fresh transaction (the nightly
         job): the sales lines are read by a second connection in this transaction's
-        snapshot while the engine computes (``store.frames.frames_later``)."""
+        snapshot while the engine computes (``store.frames.frames_later``). Returns
+        ``_refresh_extracted``'s (rows written, frames extracted)."""
         snapshot = frames.clean_snapshot(self.env)
-        return self.with_context(ar_snapshot=snapshot)._refresh_company(company)
+        return self.with_context(ar_snapshot=snapshot)._refresh_extracted(company, as_of)
 
     @api.model
     def _nightly(self, company):
         """The nightly job of one company: its figures refreshed, then the collection run
         (trend, forecast, expected payments, signals) on them and on the same extraction."""
         as_of = self._default_as_of(company)
-        snapshot = frames.clean_snapshot(self.env)
-        refresh = self.with_context(ar_snapshot=snapshot)
-        _written, extracted = refresh._refresh_extracted(company, as_of)
+        _written, extracted = self._refresh_in_snapshot(company, as_of)
         collection = self.env["ar.collection.run"].sudo()
         collection._run_company(company, as_of=as_of, frames=extracted)
 
