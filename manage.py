@@ -35,6 +35,8 @@ TEST_DEPS = {
     "hypothesis": "hypothesis",
     # the test oracle of the forecasts (tests/engine/test_forecast.py)
     "statsmodels": "statsmodels",
+    # the SMTP server on 127.0.0.1 that receives the dunning emails (test_dunning.py)
+    "aiosmtpd": "aiosmtpd",
 }
 DEMO_DB = "ar_demo"
 TEST_DB = "ar_analytics_test"

@@ -1,9 +1,11 @@
 def post_init_hook(env):
-    """Default aging buckets for the companies that exist when the addon is installed, then
+    """Default aging buckets and dunning levels for the companies that exist when the addon
+    is installed, then
     their figures and a back-filled score history (24 month-ends), so that grades, trends and
     grade changes are visible from day one."""
     companies = env["res.company"].search([("active", "=", True)])
     env["ar.aging.bucket"]._ensure_defaults(companies)
+    env["ar.dunning.level"]._ensure_defaults(companies)
     refresh = env["ar.refresh"]
     for company in companies:
         refresh._refresh_company(company)

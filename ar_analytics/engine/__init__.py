@@ -179,3 +179,4 @@ __all__ = [
 ]
 from . import pipeline
 from . import collection
+from . import dunning

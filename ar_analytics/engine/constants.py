@@ -216,3 +216,27 @@ ACTION_MATRIX = {
 }
 #: The actions of ACTION_MATRIX once each, by code: (code, English label).
 ACTION_LABELS = tuple(sorted({code: label for code, label in ACTION_MATRIX.values()}.items()))
+
+# -- dunning (docs/metrics.md, Dunning) -----------------------------------------------------------
+#: days each grade moves the overdue levels (later for good payers, earlier for bad ones)
+DUNNING_GRADE_OFFSETS = {"A": 7, "B": 0, "C": 0, "D": -7}
+#: tiers whose first contact is a call by a person rather than an email or letter
+DUNNING_CALL_FIRST_TIERS = (TIER_CORE,)
+#: the share of the overdue amount a grade puts at risk (worklist order); no grade counts 1
+DUNNING_GRADE_WEIGHTS = {"A": 0.25, "B": 0.5, "C": 0.75, "D": 1.0}
+DUNNING_CHANNEL_LABELS = (
+    ("email", "Email"),
+    ("letter", "Letter"),
+    ("call", "Call"),
+    ("escalate", "Escalation"),
+)
+#: outcomes a collector logs after a call
+CALL_OUTCOME_LABELS = (
+    ("reached", "Reached, will pay"),
+    ("promise", "Promise to pay"),
+    ("dispute", "Dispute"),
+    ("no_answer", "No answer"),
+    ("wrong_contact", "Wrong contact"),
+)
+#: days until the next action after an outcome without a date of its own
+CALL_OUTCOME_FOLLOW_UP_DAYS = {"reached": 7, "dispute": 14, "no_answer": 2, "wrong_contact": 1}

@@ -14,7 +14,9 @@ from .constants import DEFAULT_OVERDUE_DAYS, GRADE_HOLD_DAYS, GRADES
 RULE_LIMIT = "limit"
 RULE_GRADE = "grade"
 RULE_OVERDUE = "overdue"
-RULES = (RULE_LIMIT, RULE_GRADE, RULE_OVERDUE)
+#: the customer reached a dunning level that holds new orders (docs/metrics.md, Dunning)
+RULE_DUNNING = "dunning"
+RULES = (RULE_LIMIT, RULE_GRADE, RULE_OVERDUE, RULE_DUNNING)
 
 #: What a grade policy does with a new order.
 ACTION_ALLOW = "allow"
@@ -62,6 +64,7 @@ class CreditFacts:
 
     ``limit`` is 0 when the customer has no credit limit (as in core). ``past_due`` holds
     (days past due, open amount) of the customer's open positive items past their due date.
+    ``dunning_hold``: the dunning level holding the customer's new orders, if any.
     """
 
     amount: float
@@ -71,6 +74,7 @@ class CreditFacts:
     paid_in_advance: bool = False
     grade: str | None = None
     past_due: tuple = ()
+    dunning_hold: str | None = None
 
     @property
     def exposure(self):
@@ -117,7 +121,8 @@ def validate_policy(policy):
 
 def evaluate(policy, facts):
     """The findings that block ``facts`` under ``policy``, in rule order (limit, grade,
-    overdue); an empty list when the order may be confirmed.
+    overdue, dunning); an empty list when the order may be confirmed. The dunning hold
+    applies whatever the policy: the level that holds is the switch.
 
     An order paid in full in advance adds no exposure and is never blocked.
     """
@@ -169,4 +174,6 @@ def evaluate(policy, facts):
                     },
                 )
             )
+    if facts.dunning_hold:
+        findings.append(Finding(RULE_DUNNING, figures={"level": facts.dunning_hold}))
     return findings

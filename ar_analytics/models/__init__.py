@@ -14,6 +14,7 @@ from . import res_company
 from . import res_company_credit_rules
 from . import res_company_signals
 from . import res_company_backtest
+from . import res_company_dunning
 from . import ar_backtest
 from . import ar_backtest_predictor
 from . import ar_item_closing
@@ -33,3 +34,7 @@ from . import ar_overdue_reason
 from . import ar_overdue_analysis
 from . import ar_collection_run
 from . import ir_module_module
+from . import ar_dunning_level
+from . import ar_dunning_state
+from . import ar_dunning_reminder
+from . import ar_dunning_run

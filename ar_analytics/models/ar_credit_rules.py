@@ -71,6 +71,7 @@ class ArCreditRules(models.AbstractModel):
             limited.invalidate_recordset(["credit_to_invoice"])
             to_invoice.update({partner.id: partner.credit_to_invoice for partner in limited})
         currency = company.currency_id
+        holds = self._dunning_holds(company, partners.ids)
         result = {}
         for request in requests:
             pid = customer_of[request["partner"].id]
@@ -86,6 +87,7 @@ class ArCreditRules(models.AbstractModel):
                 paid_in_advance=paid if isinstance(paid, bool) else False,
                 grade=customer.grade,
                 past_due=customer.past_due,
+                dunning_hold=holds.get(pid),
             )
             findings = credit_rules.evaluate(policy, facts)
             if findings and callable(paid) and paid():
@@ -93,6 +95,22 @@ class ArCreditRules(models.AbstractModel):
                 findings = credit_rules.evaluate(policy, facts)
             result[request["key"]] = (facts, findings)
         return result
+
+    @api.model
+    def _dunning_holds(self, company, partner_ids):
+        """{customer id: name of the dunning level that holds its new orders}."""
+        states = (
+            self.env["ar.dunning.state"]
+            .sudo()
+            .search(
+                [
+                    ("company_id", "=", company.id),
+                    ("partner_id", "in", partner_ids),
+                    ("hold", "=", True),
+                ]
+            )
+        )
+        return {state.partner_id.id: state.level_id.name for state in states}
 
     @api.model
     def _figures(self, company, contacts, limits=True, grades=True, past_due=True, lock=False):
@@ -181,6 +199,7 @@ class ArCreditRules(models.AbstractModel):
         labels = {
             credit_rules.RULE_LIMIT: self.env._("Credit limit"),
             credit_rules.RULE_OVERDUE: self.env._("Overdue items"),
+            credit_rules.RULE_DUNNING: self.env._("Dunning"),
         }
         if finding.rule in labels:
             return labels[finding.rule]
@@ -200,6 +219,17 @@ class ArCreditRules(models.AbstractModel):
             return self._explain_limit(finding.figures, money, new_order)
         if finding.rule == credit_rules.RULE_OVERDUE:
             return self._explain_overdue(finding.figures, money)
+        if finding.rule == credit_rules.RULE_DUNNING:
+            return (
+                self.env._(
+                    "The customer reached the dunning level %(level)s, which holds new orders.",
+                    level=finding.figures["level"],
+                ),
+                self.env._(
+                    "collect the overdue items: the hold ends when the customer is back "
+                    "below that level."
+                ),
+            )
         return self._explain_grade(finding, money, new_order)
 
     @api.model

@@ -239,4 +239,5 @@ class ResCompany(models.Model):
     def create(self, vals_list):
         companies = super().create(vals_list)
         self.env["ar.aging.bucket"].sudo()._ensure_defaults(companies)
+        self.env["ar.dunning.level"].sudo()._ensure_defaults(companies)
         return companies

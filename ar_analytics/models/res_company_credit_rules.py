@@ -151,4 +151,11 @@ class ResCompany(models.Model):
     def _ar_credit_rules_on(self):
         self.ensure_one()
         policy = self._ar_credit_policy()
-        return policy.limit_on or policy.grade_on or policy.overdue_on
+        if policy.limit_on or policy.grade_on or policy.overdue_on:
+            return True
+        # a dunning level that holds orders checks them even with every rule off
+        return bool(
+            self.env["ar.dunning.level"]
+            .sudo()
+            .search_count([("company_id", "=", self.id), ("hold", "=", True)], limit=1)
+        )

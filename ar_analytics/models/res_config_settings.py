@@ -46,6 +46,18 @@ class ResConfigSettings(models.TransientModel):
     ar_promise_grace_days = fields.Integer(
         related="company_id.ar_promise_grace_days", readonly=False
     )
+    ar_dunning_auto_send = fields.Boolean(related="company_id.ar_dunning_auto_send", readonly=False)
+    ar_dunning_offset_a = fields.Integer(related="company_id.ar_dunning_offset_a", readonly=False)
+    ar_dunning_offset_b = fields.Integer(related="company_id.ar_dunning_offset_b", readonly=False)
+    ar_dunning_offset_c = fields.Integer(related="company_id.ar_dunning_offset_c", readonly=False)
+    ar_dunning_offset_d = fields.Integer(related="company_id.ar_dunning_offset_d", readonly=False)
+    ar_dunning_call_core = fields.Boolean(related="company_id.ar_dunning_call_core", readonly=False)
+    ar_dunning_call_important = fields.Boolean(
+        related="company_id.ar_dunning_call_important", readonly=False
+    )
+    ar_dunning_call_general = fields.Boolean(
+        related="company_id.ar_dunning_call_general", readonly=False
+    )
     ar_signal_preset = fields.Selection(related="company_id.ar_signal_preset", readonly=False)
     ar_signal_min_amount = fields.Monetary(
         related="company_id.ar_signal_min_amount", readonly=False

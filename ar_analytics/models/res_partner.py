@@ -116,6 +116,21 @@ class ResPartner(models.Model):
         search=_search_current("signal_severity"),
         groups=FIGURE_GROUPS,
     )
+    # the dunning level a salesperson sees (read with sudo; the reminder log is not theirs)
+    ar_dunning_level_id = fields.Many2one(
+        "ar.dunning.level",
+        "Dunning level",
+        compute="_compute_ar_dunning",
+        compute_sudo=True,
+        groups=VERDICT_GROUPS,
+    )
+    ar_dunning_state_id = fields.Many2one(
+        "ar.dunning.state",
+        "Dunning",
+        compute="_compute_ar_dunning",
+        compute_sudo=True,
+        groups=FIGURE_GROUPS,
+    )
     ar_signal_ids = fields.One2many(
         "ar.customer.signal",
         "partner_id",
@@ -286,6 +301,19 @@ class ResPartner(models.Model):
                 partner[field] = stat[figure]
             partner.ar_grade_overridden = stat.grade_overridden
             partner.ar_window_days = self.env.company.ar_window_days
+
+    def _compute_ar_dunning(self):
+        states = self.env["ar.dunning.state"].search(
+            [
+                ("partner_id", "in", self.commercial_partner_id.ids),
+                ("company_id", "=", self.env.company.id),
+            ]
+        )
+        by_partner = {state.partner_id: state for state in states}
+        for partner in self:
+            state = by_partner.get(partner.commercial_partner_id, states.browse())
+            partner.ar_dunning_state_id = state
+            partner.ar_dunning_level_id = state.level_id
 
     def action_ar_refresh(self):
         """Recompute the receivables figures of these customers in the allowed companies."""

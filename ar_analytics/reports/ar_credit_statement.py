@@ -5,10 +5,11 @@ from odoo import api, fields, models
 #: months of collection trend on the internal statement
 TREND_MONTHS = 12
 RECENT_PAYMENT_DAYS = 90
-#: reports with one document per customer, converted to PDF one customer at a time
-PER_CUSTOMER_REPORTS = (
+#: reports with one document per record, converted to PDF one record at a time
+PER_RECORD_REPORTS = (
     "ar_analytics.report_credit_statement",
     "ar_analytics.report_credit_statement_internal",
+    "ar_analytics.report_dunning_letter",
 )
 
 
@@ -121,20 +122,41 @@ class IrActionsReport(models.Model):
         ``_render_qweb_pdf`` then merges. Without patched Qt (Debian's build), wkhtmltopdf
         cannot convert several documents in one call."""
         report = self._get_report(report_ref)
-        if report.report_name not in PER_CUSTOMER_REPORTS or len(set(res_ids or ())) < 2:
+        if report.report_name not in PER_RECORD_REPORTS or len(set(res_ids or ())) < 2:
             return super()._render_qweb_pdf_prepare_streams(report_ref, data, res_ids=res_ids)
         streams = {}
-        printed = self.env["res.partner"]
-        for partner in self.env["res.partner"].browse(res_ids):
-            if partner.id in streams:
+        printed = set()
+        records = self.env[report.model].browse(res_ids)
+        for record in records:
+            if record.id in streams:
                 continue
             # contacts of one company share its statement: printed once
-            if partner.commercial_partner_id in printed:
-                streams[partner.id] = {"stream": None, "attachment": None}
+            key = record.commercial_partner_id if report.model == "res.partner" else record
+            if key in printed:
+                streams[record.id] = {"stream": None, "attachment": None}
                 continue
-            printed |= partner.commercial_partner_id
+            printed.add(key)
             one = super()._render_qweb_pdf_prepare_streams(
-                report_ref, dict(data or {}), res_ids=partner.ids
+                report_ref, dict(data or {}), res_ids=record.ids
             )
-            streams[partner.id] = one[partner.id]
+            streams[record.id] = one[record.id]
         return streams
+
+
+class ReportDunningLetter(models.AbstractModel):
+    """Dunning letters: the level's text for each reminder, in the company's letterhead."""
+
+    _name = "report.ar_analytics.report_dunning_letter"
+    _description = "Dunning letter"
+
+    @api.model
+    def _get_report_values(self, docids, data=None):
+        reminders = self.env["ar.dunning.reminder"].browse(docids)
+        run = self.env["ar.dunning.run"].sudo()
+        return {
+            "doc_ids": reminders.ids,
+            "doc_model": "ar.dunning.reminder",
+            "docs": reminders,
+            "subjects": run._render(reminders, "subject"),
+            "bodies": run._render(reminders, "body_html"),
+        }

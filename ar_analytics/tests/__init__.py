@@ -3,6 +3,7 @@ from . import test_bulk
 from . import test_collection
 from . import test_concurrency
 from . import test_credit_rules
+from . import test_dunning
 from . import test_figures
 from . import test_item_closing
 from . import test_lifecycle

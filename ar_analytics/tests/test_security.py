@@ -28,6 +28,8 @@ ROLE_GROUPS = {
 }
 FIGURE_READERS = ("accountant", "auditor", "ar_user", "credit_manager")
 INTERNAL = ("salesperson", "accountant", "auditor", "ar_user", "credit_manager")
+#: who works the collections (the receivables writers: not the read-only auditor)
+COLLECTORS = ("accountant", "ar_user", "credit_manager")
 
 R = dict.fromkeys(FIGURE_READERS, "r")
 #: model -> {role: operations allowed among r(ead) w(rite) c(reate) u(nlink)}; "abstract":
@@ -56,6 +58,22 @@ ACCESS = {
     "ar.grade.override.wizard": {"credit_manager": "rwc"},
     "ar.credit.override.wizard": {"credit_manager": "rwc"},
     "ar.credit.approval.wizard": {"salesperson": "rwc"},
+    "ar.dunning.level": {**dict.fromkeys(INTERNAL, "r"), "credit_manager": "rwcu"},
+    # collectors set the collector, the pause and the next action; the run writes the rest
+    "ar.dunning.state": {
+        "accountant": "rw",
+        "auditor": "r",
+        "ar_user": "rw",
+        "credit_manager": "rw",
+    },
+    "ar.dunning.reminder": R,
+    "ar.dunning.reminder.line": R,
+    **dict.fromkeys(
+        ("ar.dunning.call", "ar.dunning.process", "ar.dunning.process.line"),
+        dict.fromkeys(COLLECTORS, "rwc"),
+    ),
+    "ar.dunning.run": "abstract",
+    "report.ar_analytics.report_dunning_letter": "abstract",
     # internal queues and locks: written by the addon's own code (sudo), nobody else
     "ar.refresh.request": {},
     "ar.credit.lock": {},
@@ -86,6 +104,7 @@ FIELDS = {
                 "ar_action",
                 "ar_grade_overridden",
                 "ar_order_verdict",
+                "ar_dunning_level_id",
             ),
             VERDICT,
         ),
@@ -106,6 +125,7 @@ FIELDS = {
                 "ar_open_item_count",
                 "ar_signal_severity",
                 "ar_signal_ids",
+                "ar_dunning_state_id",
             ),
             FIGURE,
         ),
@@ -162,6 +182,7 @@ REPORTS = {
         PRINTERS,
     ),
     "ar_analytics.action_report_customer_contribution": (PRINTERS, PRINTERS),
+    "ar_analytics.action_report_dunning_letter": (COLLECTORS, PRINTERS),
     "ar_analytics_xlsx.action_report_aged_receivables_xlsx": (PRINTERS, PRINTERS),
     "ar_analytics_xlsx.action_report_customer_contribution_xlsx": (PRINTERS, PRINTERS),
 }
@@ -174,6 +195,8 @@ SERVER_ACTIONS = {
     # the scheduled refreshes: run by the cron's user only
     "ar_analytics.ir_cron_ar_refresh_ir_actions_server": (),
     "ar_analytics.ir_cron_ar_refresh_queue_ir_actions_server": (),
+    "ar_analytics.ir_cron_ar_dunning_ir_actions_server": (),
+    "ar_analytics.ar_dunning_run_action_server": COLLECTORS,
 }
 #: menu xmlid -> roles that see it (the addon's own app, and one menu under Sales, whose own
 #: groups apply first)
@@ -198,6 +221,11 @@ MENUS = {
     "ar_analytics.ar_customer_signal_menu": INVOICING,
     "ar_analytics.ar_expected_cash_menu": INVOICING,
     "ar_analytics.ar_trend_month_menu": INVOICING,
+    "ar_analytics.ar_dunning_state_menu": COLLECTORS,
+    "ar_analytics.ar_dunning_process_menu": COLLECTORS,
+    "ar_analytics.ar_dunning_state_all_menu": COLLECTORS,
+    "ar_analytics.ar_dunning_reminder_menu": COLLECTORS,
+    "ar_analytics.ar_dunning_level_menu": ("credit_manager",),
     # Sales > Reporting: sales managers; Invoicing > Configuration > Accounting: managers
     "ar_analytics.ar_credit_override_menu_sale": (),
     "ar_analytics.ar_overdue_reason_menu": ("credit_manager",),
@@ -213,6 +241,13 @@ METHODS = {
     ("ar.credit.override.wizard", "action_override"): ("credit_manager",),
     # schedules activities on an order the caller may write (ACLs and rules)
     ("ar.credit.approval.wizard", "action_request"): "open",
+    ("ar.dunning.run", "run_now"): COLLECTORS,
+    ("ar.dunning.process", "action_send"): COLLECTORS,
+    # the wizards' and states' own ACLs say who may
+    ("ar.dunning.call", "action_log"): "open",
+    ("ar.dunning.state", "action_log_call"): "open",
+    ("ar.dunning.state", "action_open_partner"): "open",
+    ("ar.dunning.process.line", "action_preview"): "open",
     ("res.config.settings", "action_ar_backtest"): ("credit_manager",),
     ("res.config.settings", "action_ar_backfill"): ("credit_manager",),
     ("res.config.settings", "action_ar_suggest_weights"): ("credit_manager",),
@@ -385,6 +420,7 @@ class TestRoles(SecurityCase):
         unknown = sorted(reports - set(REPORTS))
         self.assertFalse(unknown, [f"add {r} to the report table" for r in unknown])
         stat = self._stat(self.customer)
+        reminder = self._reminder()
         installed = _installed(self.env)
         for xmlid, (shown, allowed) in REPORTS.items():
             module = xmlid.split(".")[0]
@@ -393,7 +429,10 @@ class TestRoles(SecurityCase):
                     self.skipTest(f"{module} is not installed (it needs OCA's report_xlsx)")
                 continue
             report = self.env.ref(xmlid)
-            docids = stat.ids if report.model == "ar.customer.stat" else self.customer.ids
+            docids = {
+                "ar.customer.stat": stat.ids,
+                "ar.dunning.reminder": reminder.ids,
+            }.get(report.model, self.customer.ids)
             # buckets typed in: the company's bucket records (and their ACLs) are not read
             data = {
                 "company_id": self.company_a.id,
@@ -416,6 +455,25 @@ class TestRoles(SecurityCase):
                     else:
                         with self.assertRaises(AccessError):
                             self._render(render, report, kind, docids, data)
+
+    def _reminder(self):
+        """A reminder to the customer at the company's first dunning level."""
+        level = self.env["ar.dunning.level"].search(
+            [("company_id", "=", self.company_a.id)], order="days", limit=1
+        )
+        return (
+            self.env["ar.dunning.reminder"]
+            .sudo()
+            .create(
+                {
+                    "company_id": self.company_a.id,
+                    "partner_id": self.customer.id,
+                    "date": "2026-03-31",
+                    "level_id": level.id,
+                    "letter": True,
+                }
+            )
+        )
 
     def _render(self, render, report, kind, docids, data):
         if kind == "xlsx":
@@ -501,6 +559,13 @@ class TestRoles(SecurityCase):
             ),
             ("ar.customer.stat", "action_clear_override"): lambda env: (
                 env["ar.customer.stat"].browse(stat.id).action_clear_override()
+            ),
+            ("ar.dunning.run", "run_now"): lambda env: env["ar.dunning.run"].run_now(),
+            # sends what is due, if anything: the wizard's creation and its sending are
+            # guarded alike
+            ("ar.dunning.process", "action_send"): lambda env: (
+                (process := env["ar.dunning.process"].create({})).line_ids
+                and process.action_send()
             ),
         }
         for (model, method), call in calls.items():

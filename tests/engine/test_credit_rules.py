@@ -129,3 +129,12 @@ def test_paid_in_advance_is_never_blocked():
 def test_invalid_policies_are_refused(kwargs):
     with pytest.raises(ValueError):
         cr.CreditPolicy(**kwargs)
+
+
+def test_a_dunning_hold_blocks_whatever_the_policy():
+    facts = cr.CreditFacts(amount=100.0, dunning_hold="Final notice")
+    findings = cr.evaluate(cr.CreditPolicy(), facts)
+    assert [(f.rule, f.figures) for f in findings] == [("dunning", {"level": "Final notice"})]
+    assert cr.evaluate(cr.CreditPolicy(), cr.CreditFacts(amount=100.0)) == []
+    paid = cr.CreditFacts(amount=100.0, dunning_hold="Final notice", paid_in_advance=True)
+    assert cr.evaluate(ALL_ON, paid) == []
