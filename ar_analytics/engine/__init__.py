@@ -180,3 +180,4 @@ __all__ = [
 from . import pipeline
 from . import collection
 from . import dunning
+from . import dunning_effect

@@ -240,3 +240,6 @@ CALL_OUTCOME_LABELS = (
 )
 #: days until the next action after an outcome without a date of its own
 CALL_OUTCOME_FOLLOW_UP_DAYS = {"reached": 7, "dispute": 14, "no_answer": 2, "wrong_contact": 1}
+#: periodic statements of account: months per period
+STATEMENT_PERIOD_MONTHS = {"month": 1, "quarter": 3}
+STATEMENT_PERIOD_LABELS = (("off", "Off"), ("month", "Monthly"), ("quarter", "Quarterly"))

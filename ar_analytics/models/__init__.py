@@ -38,3 +38,5 @@ from . import ar_dunning_level
 from . import ar_dunning_state
 from . import ar_dunning_reminder
 from . import ar_dunning_run
+from . import ar_dunning_statement
+from . import ar_dunning_effect

@@ -81,6 +81,8 @@ class ArDunningRun(models.AbstractModel):
             else pd.DataFrame({"days": [], **{name: [] for name in ACTION_FIELDS}})
         )
         out, lines = dunning.decide(items, states, frame, run_date, self._settings(company))
+        open_amounts = items.loc[items["residual"] > 0].groupby("partner_id")["residual"].sum()
+        out["open_amount"] = open_amounts.reindex(out.index).fillna(0.0)
         promised = items.loc[items["promise_until"] >= pd.Timestamp(run_date)]
         out["promise_count"] = promised.groupby("partner_id")["move_id"].nunique()
         out["promise_count"] = out["promise_count"].reindex(out.index).fillna(0)
@@ -259,9 +261,14 @@ class ArDunningRun(models.AbstractModel):
     @api.model
     def _render_text(self, level, field, partner, listing):
         """``field`` (subject, body_html) of ``level``'s template for one customer."""
-        template = level.mail_template_id
-        if not template:
+        if not level.mail_template_id:
             return ""
+        return self._render_template(level.mail_template_id, field, partner, listing, level.name)
+
+    @api.model
+    def _render_template(self, template, field, partner, listing, name=None):
+        """``field`` of ``template`` for one customer, ``listing`` as ``dunning[partner id]``
+        in its rendering context; an error names the level (``name``) or the template."""
         try:
             rendered = template._render_field(
                 field,
@@ -272,8 +279,8 @@ class ArDunningRun(models.AbstractModel):
         except Exception as error:  # any error of the template is the user's to fix
             raise UserError(
                 self.env._(
-                    "The text of the dunning level %(level)s does not render: %(error)s",
-                    level=level.name,
+                    "The text %(name)s does not render: %(error)s",
+                    name=name or template.name,
                     error=error,
                 )
             ) from error
@@ -296,30 +303,45 @@ class ArDunningRun(models.AbstractModel):
         emails = reminders.filtered("email")
         subjects = self._render(emails, "subject")
         bodies = self._render(emails, "body_html")
-        statement = self.env.ref("ar_analytics.action_report_credit_statement")
         for reminder in emails:
-            partner = reminder.partner_id.with_context(mail_notify_force_send=False)
-            pdf, _kind = (
-                self.env["ir.actions.report"]
-                .with_company(company)
-                ._render_qweb_pdf(statement, partner.ids)
-            )
-            attachments = [(self.env._("Statement - %s.pdf", partner.name), pdf)]
+            attachments = []
             if reminder.level_id.attach_invoices:
-                attachments += self._invoice_pdfs(reminder)
-            message = partner.sudo().message_post(
-                body=bodies[reminder.id],
-                subject=subjects[reminder.id],
+                attachments = self._invoice_pdfs(reminder)
+            reminder.message_id = self._post_email(
+                company,
+                reminder.partner_id,
+                subjects[reminder.id],
+                bodies[reminder.id],
+                attachments,
+            )
+        for reminder in reminders.filtered(lambda r: r.call or r.escalate or r.letter):
+            self._activities(company, reminder)
+
+    @api.model
+    def _post_email(self, company, partner, subject, body, attachments=()):
+        """Post ``body`` in the customer's chatter and queue it to the customer by email,
+        its statement of account attached; returns the message."""
+        report = self.env.ref("ar_analytics.action_report_credit_statement")
+        pdf, _kind = (
+            self.env["ir.actions.report"]
+            .with_company(company)
+            ._render_qweb_pdf(report, partner.ids)
+        )
+        statement = (self.env._("Statement - %s.pdf", partner.name), pdf)
+        return (
+            partner.sudo()
+            .with_context(mail_notify_force_send=False)
+            .message_post(
+                body=body,
+                subject=subject,
                 partner_ids=partner.ids,
                 message_type="comment",
                 # a subtype nobody follows by default: the customer alone gets the email
                 subtype_xmlid="ar_analytics.mt_dunning_reminder",
-                attachments=attachments,
+                attachments=[statement, *attachments],
                 email_layout_xmlid="mail.mail_notification_light",
             )
-            reminder.message_id = message
-        for reminder in reminders.filtered(lambda r: r.call or r.escalate or r.letter):
-            self._activities(company, reminder)
+        )
 
     @api.model
     def _invoice_pdfs(self, reminder):
@@ -366,17 +388,22 @@ class ArDunningRun(models.AbstractModel):
     # -- entry points ------------------------------------------------------------------------
     @api.model
     def _run_company(self, company, run_date=None, automatic=True):
-        """Store every customer's state and send what is due (automatic levels only when
-        ``automatic``). Returns the reminders, or None when another run holds the lock."""
+        """Store every customer's state, send the reminders due (automatic levels only when
+        ``automatic``, and only when the company sends them automatically) and the periodic
+        statements, and recompute the effectiveness figures. Returns the reminders, or None
+        when another run holds the lock."""
         run_date = run_date or fields.Date.context_today(self)
         if not self._lock(company):
             _logger.info("dunning of %s: a run is under way, this one is skipped", company.name)
             return None
         plan = self._plan(company, run_date)
         self._store_states(company, plan)
-        if automatic and not company.ar_dunning_auto_send:
-            return self.env["ar.dunning.reminder"]
-        return self._send(company, run_date, plan, automatic=automatic)
+        reminders = self.env["ar.dunning.reminder"]
+        if company.ar_dunning_auto_send or not automatic:
+            reminders = self._send(company, run_date, plan, automatic=automatic)
+        self.env["ar.dunning.statement"]._send_due(company, run_date, plan["customers"])
+        self.env["ar.dunning.effect"]._recompute(company, run_date)
+        return reminders
 
     @api.model
     def _cron_run(self):

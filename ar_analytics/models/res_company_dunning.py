@@ -2,7 +2,11 @@
 
 from odoo import fields, models
 
-from ..engine.constants import DUNNING_CALL_FIRST_TIERS, DUNNING_GRADE_OFFSETS
+from ..engine.constants import (
+    DUNNING_CALL_FIRST_TIERS,
+    DUNNING_GRADE_OFFSETS,
+    STATEMENT_PERIOD_LABELS,
+)
 from .ar_security import INTERNAL_GROUP
 
 
@@ -43,3 +47,12 @@ class ResCompany(models.Model):
     ar_dunning_call_core = _call_first("core", "core")
     ar_dunning_call_important = _call_first("important", "important")
     ar_dunning_call_general = _call_first("general", "general")
+    ar_statement_period = fields.Selection(
+        list(STATEMENT_PERIOD_LABELS),
+        "Periodic statements",
+        default="off",
+        required=True,
+        help="Email each customer with something open its statement of account once a month "
+        "or a quarter (customers can opt out on their form).",
+        groups=INTERNAL_GROUP,
+    )

@@ -47,6 +47,7 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.ar_promise_grace_days", readonly=False
     )
     ar_dunning_auto_send = fields.Boolean(related="company_id.ar_dunning_auto_send", readonly=False)
+    ar_statement_period = fields.Selection(related="company_id.ar_statement_period", readonly=False)
     ar_dunning_offset_a = fields.Integer(related="company_id.ar_dunning_offset_a", readonly=False)
     ar_dunning_offset_b = fields.Integer(related="company_id.ar_dunning_offset_b", readonly=False)
     ar_dunning_offset_c = fields.Integer(related="company_id.ar_dunning_offset_c", readonly=False)

@@ -131,6 +131,11 @@ class ResPartner(models.Model):
         compute_sudo=True,
         groups=FIGURE_GROUPS,
     )
+    ar_statement_opt_out = fields.Boolean(
+        "No periodic statement",
+        help="The customer does not want its statement of account by email every period.",
+        groups=FIGURE_GROUPS,
+    )
     ar_signal_ids = fields.One2many(
         "ar.customer.signal",
         "partner_id",

@@ -172,3 +172,140 @@ def mark_sent(env, rows):
             "next_action_date": (sql_values(rows["next_action"], "date"), "date"),
         },
     )
+
+
+# -- the reminder log, for the effectiveness figures ----------------------------------------
+
+
+def reminder_log(env, company, since, until):
+    """(reminders, lines) of the company dated in [since, until] (``engine.dunning_effect``)."""
+    env["ar.dunning.reminder"].flush_model()
+    env["ar.dunning.reminder.line"].flush_model()
+    reminders = pd.DataFrame(
+        env.execute_query(
+            SQL(
+                """SELECT id, date, COALESCE(level_id, 0), COALESCE(collector_id, 0)
+                     FROM ar_dunning_reminder
+                    WHERE company_id = %s AND date BETWEEN %s AND %s""",
+                company.id,
+                since,
+                until,
+            )
+        ),
+        columns=["reminder_id", "date", "level_id", "collector_id"],
+    )
+    reminders["date"] = pd.to_datetime(reminders["date"])
+    lines = pd.DataFrame(
+        env.execute_query(
+            SQL(
+                """SELECT l.reminder_id, l.move_line_id, l.residual
+                     FROM ar_dunning_reminder_line l
+                     JOIN ar_dunning_reminder r ON r.id = l.reminder_id
+                    WHERE r.company_id = %s AND r.date BETWEEN %s AND %s""",
+                company.id,
+                since,
+                until,
+            )
+        ),
+        columns=["reminder_id", "item_id", "residual"],
+    )
+    lines["residual"] = lines["residual"].astype("float64")
+    return reminders, lines
+
+
+def reminded_partners(env, company, since):
+    """The customers reminded since ``since``."""
+    rows = env.execute_query(
+        SQL(
+            "SELECT DISTINCT partner_id FROM ar_dunning_reminder WHERE company_id = %s"
+            " AND date >= %s",
+            company.id,
+            since,
+        )
+    )
+    return [row[0] for row in rows]
+
+
+def promises_made(env, company, since, until):
+    """The promises to pay dated in [since, until]: ``date``, ``status``, and the level and
+    collector of the last reminder that listed the invoice before the promised date (the
+    customer's collector and no level when none did)."""
+    moves = env["account.move"].search(
+        [
+            ("company_id", "=", company.id),
+            ("ar_promise_date", ">=", since),
+            ("ar_promise_date", "<=", until),
+        ]
+    )
+    last = dict.fromkeys(moves.ids, (0, 0))
+    if moves:
+        env["ar.dunning.reminder"].flush_model()
+        env["ar.dunning.reminder.line"].flush_model()
+        rows = env.execute_query(
+            SQL(
+                """SELECT DISTINCT ON (l.move_id) l.move_id, COALESCE(r.level_id, 0),
+                          COALESCE(r.collector_id, 0)
+                     FROM ar_dunning_reminder_line l
+                     JOIN ar_dunning_reminder r ON r.id = l.reminder_id
+                     JOIN account_move m ON m.id = l.move_id
+                    WHERE l.move_id = ANY(%s) AND r.date <= m.ar_promise_date
+                    ORDER BY l.move_id, r.date DESC, r.id DESC""",
+                array(moves.ids, "int4"),
+            )
+        )
+        last.update({move_id: (level, collector) for move_id, level, collector in rows})
+    collectors = {
+        state.partner_id.id: state.collector_id.id
+        for state in env["ar.dunning.state"].search(
+            [("company_id", "=", company.id), ("partner_id", "in", moves.commercial_partner_id.ids)]
+        )
+    }
+    frame = pd.DataFrame(
+        [
+            (
+                move.ar_promise_date,
+                move.ar_promise_status,
+                last[move.id][0],
+                last[move.id][1] or collectors.get(move.commercial_partner_id.id, 0),
+            )
+            for move in moves
+        ],
+        columns=["date", "status", "level_id", "collector_id"],
+    )
+    frame["date"] = pd.to_datetime(frame["date"])
+    return frame
+
+
+EFFECT_COLUMNS = {
+    "month": "date",
+    "level_id": "int4",
+    "collector_id": "int4",
+    "reminders": "int4",
+    "amount": "float8",
+    "paid_7": "float8",
+    "paid_14": "float8",
+    "paid_30": "float8",
+    "share_7": "float8",
+    "share_14": "float8",
+    "share_30": "float8",
+    "days_to_pay": "float8",
+    "promises": "int4",
+    "kept": "int4",
+    "broken": "int4",
+    "kept_rate": "float8",
+}
+
+
+def write_effect(env, company, figures):
+    """Replace the company's effectiveness rows (level and collector 0 stored as none)."""
+    figures = figures.assign(
+        level_id=figures["level_id"].replace(0, None),
+        collector_id=figures["collector_id"].replace(0, None),
+    )
+    writer.replace(
+        env,
+        "ar.dunning.effect",
+        SQL("company_id = %s", company.id),
+        {name: (sql_values(figures[name], kind), kind) for name, kind in EFFECT_COLUMNS.items()},
+        constants={"company_id": company.id},
+    )

@@ -361,6 +361,75 @@ class TestRun(DunningCase):
             self.env.flush_all()
 
 
+class TestStatementsAndEffect(DunningCase):
+    def test_periodic_statements_once_per_period_with_opt_out(self):
+        self.company.ar_statement_period = "month"
+        wanted = self._customer("Statement Wanted")
+        opted_out = self._customer("Statement Declined")
+        opted_out.ar_statement_opt_out = True
+        no_email = self._customer("Statement No Email", email=False)
+        paid_up = self._customer("Statement Paid Up")
+        for partner in (wanted, opted_out, no_email):
+            self._overdue(partner, -10)  # not due yet: no reminder, but open
+        settled = self._overdue(paid_up, -10)
+        self._pay(settled, settled.amount_total, self.today)
+        statements = self.env["ar.dunning.statement"]
+        self._run()
+        sent = statements.search([("company_id", "=", self.company.id)])
+        self.assertEqual(sent.partner_id, wanted)
+        self.assertEqual(sent.period, self.today.replace(day=1))
+        self.assertEqual(sent.amount, 500.0)
+        self.assertTrue(sent.message_id.attachment_ids)
+        self.assertIn(wanted, sent.message_id.partner_ids)
+        # later in the period: nothing more; the next period: again
+        self._run(self.today + datetime.timedelta(days=1))
+        self.assertEqual(len(statements.search([("company_id", "=", self.company.id)])), 1)
+        next_month = (self.today.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
+        self._run(next_month)
+        again = statements.search(
+            [("company_id", "=", self.company.id), ("period", "=", next_month)]
+        )
+        self.assertEqual(again.partner_id, wanted)
+
+    def test_effectiveness_figures_of_a_known_book(self):
+        # docs/metrics.md vector: 600 and 400 reminded, 300 paid after 4 days, 400 after 19
+        partner = self._customer("Effect Ltd")
+        reminded_on = self.today - datetime.timedelta(days=40)
+        first = self._invoice(partner, reminded_on - datetime.timedelta(days=40), 600)
+        second = self._invoice(partner, reminded_on - datetime.timedelta(days=40), 400)
+        reminder = self._run(reminded_on)
+        self.assertEqual(reminder.amount, 1000.0)
+        second.write(
+            {"ar_promise_date": reminded_on + datetime.timedelta(days=1), "ar_promise_amount": 400}
+        )
+        self._pay(first, 300, reminded_on + datetime.timedelta(days=4))
+        self._pay(second, 400, reminded_on + datetime.timedelta(days=19))
+        self._run()
+        effect = self.env["ar.dunning.effect"].search(
+            [("company_id", "=", self.company.id), ("month", "=", reminded_on.replace(day=1))]
+        )
+        self.assertRecordValues(
+            effect.filtered("reminders"),
+            [
+                {
+                    "level_id": self._level(2).id,
+                    "collector_id": self.collector.id,
+                    "reminders": 1,
+                    "amount": 1000.0,
+                    "paid_7": 300.0,
+                    "paid_30": 700.0,
+                    "share_7": 0.3,
+                    "share_14": 0.3,
+                    "share_30": 0.7,
+                    "days_to_pay": 4.0,
+                }
+            ],
+        )
+        every = self.env["ar.dunning.effect"].search([("company_id", "=", self.company.id)])
+        self.assertEqual(sum(every.mapped("promises")), 1)
+        self.assertEqual(sum(every.mapped("kept")), 1)
+
+
 class TestCollector(DunningCase):
     def test_worklist_call_outcome_writes_the_promise(self):
         partner = self._customer("Caller Ltd")

@@ -68,6 +68,8 @@ ACCESS = {
     },
     "ar.dunning.reminder": R,
     "ar.dunning.reminder.line": R,
+    "ar.dunning.statement": R,
+    "ar.dunning.effect": R,
     **dict.fromkeys(
         ("ar.dunning.call", "ar.dunning.process", "ar.dunning.process.line"),
         dict.fromkeys(COLLECTORS, "rwc"),
@@ -126,6 +128,7 @@ FIELDS = {
                 "ar_signal_severity",
                 "ar_signal_ids",
                 "ar_dunning_state_id",
+                "ar_statement_opt_out",
             ),
             FIGURE,
         ),
@@ -226,6 +229,8 @@ MENUS = {
     "ar_analytics.ar_dunning_state_all_menu": COLLECTORS,
     "ar_analytics.ar_dunning_reminder_menu": COLLECTORS,
     "ar_analytics.ar_dunning_level_menu": ("credit_manager",),
+    "ar_analytics.ar_dunning_statement_menu": COLLECTORS,
+    "ar_analytics.ar_dunning_effect_menu": INVOICING,
     # Sales > Reporting: sales managers; Invoicing > Configuration > Accounting: managers
     "ar_analytics.ar_credit_override_menu_sale": (),
     "ar_analytics.ar_overdue_reason_menu": ("credit_manager",),
@@ -564,8 +569,7 @@ class TestRoles(SecurityCase):
             # sends what is due, if anything: the wizard's creation and its sending are
             # guarded alike
             ("ar.dunning.process", "action_send"): lambda env: (
-                (process := env["ar.dunning.process"].create({})).line_ids
-                and process.action_send()
+                (process := env["ar.dunning.process"].create({})).line_ids and process.action_send()
             ),
         }
         for (model, method), call in calls.items():

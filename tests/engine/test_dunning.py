@@ -168,3 +168,81 @@ def test_validate_levels():
     assert dn.validate_levels([7, 7], [True, True]) == ["duplicate_days"]
     assert dn.validate_levels([21, 7], [True, True]) == ["decreasing_days"]
     assert dn.validate_levels([7], [False]) == ["no_action"]
+
+
+def test_effectiveness_vector():
+    eff = engine.dunning_effect
+    reminders = pd.DataFrame(
+        {
+            "reminder_id": [1],
+            "date": [pd.Timestamp("2024-06-01")],
+            "level_id": [2],
+            "collector_id": [5],
+        }
+    )
+    lines = pd.DataFrame({"reminder_id": [1, 1], "item_id": [10, 11], "residual": [600.0, 400.0]})
+    cash = pd.DataFrame(
+        {
+            "item_id": [10, 11],
+            "pay_date": pd.to_datetime(["2024-06-05", "2024-06-20"]),
+            "value": [300.0, 400.0],
+        }
+    )
+    promises = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2024-06-10", "2024-06-12", "2024-06-28"]),
+            "level_id": [2, 2, 2],
+            "collector_id": [5, 5, 5],
+            "status": ["kept", "broken", "pending"],
+        }
+    )
+    row = eff.effectiveness(reminders, lines, cash, promises).iloc[0]
+    assert row["month"] == pd.Timestamp("2024-06-01")
+    assert row["reminders"] == 1 and row["amount"] == 1000.0
+    assert (row["share_7"], row["share_14"], row["share_30"]) == pytest.approx((0.3, 0.3, 0.7))
+    assert row["days_to_pay"] == 4
+    assert (row["promises"], row["kept"], row["broken"]) == (3, 1, 1)
+    assert row["kept_rate"] == 0.5
+
+
+def test_effectiveness_caps_at_the_reminded_amount_and_ignores_earlier_cash():
+    eff = engine.dunning_effect
+    reminders = pd.DataFrame(
+        {
+            "reminder_id": [1],
+            "date": [pd.Timestamp("2024-06-01")],
+            "level_id": [1],
+            "collector_id": [0],
+        }
+    )
+    lines = pd.DataFrame({"reminder_id": [1], "item_id": [10], "residual": [100.0]})
+    cash = pd.DataFrame(
+        {
+            "item_id": [10, 10],
+            "pay_date": pd.to_datetime(["2024-05-30", "2024-06-03"]),
+            "value": [50.0, 500.0],
+        }
+    )
+    empty = pd.DataFrame(columns=["date", "level_id", "collector_id", "status"])
+    empty["date"] = pd.to_datetime(empty["date"])
+    row = eff.effectiveness(reminders, lines, cash, empty).iloc[0]
+    assert row["share_7"] == 1.0
+    assert row["days_to_pay"] == 2
+    assert np.isnan(row["kept_rate"])
+
+
+def test_effectiveness_of_nothing_is_empty():
+    eff = engine.dunning_effect
+    reminders = pd.DataFrame(
+        {
+            "reminder_id": pd.Series(dtype="int64"),
+            "date": pd.Series(dtype="datetime64[ns]"),
+            "level_id": pd.Series(dtype="int64"),
+            "collector_id": pd.Series(dtype="int64"),
+        }
+    )
+    lines = pd.DataFrame(columns=["reminder_id", "item_id", "residual"])
+    cash = pd.DataFrame(columns=["item_id", "pay_date", "value"])
+    promises = pd.DataFrame(columns=["date", "level_id", "collector_id", "status"])
+    out = eff.effectiveness(reminders, lines, cash, promises)
+    assert out.empty and list(out.columns) == eff.COLUMNS
