@@ -365,6 +365,8 @@ def demo(args):
         wait_for_server(server)
         with odoo_env(args.db) as env:
             print_aging(env, args.db)
+        with odoo_env(args.db) as env:
+            run_dunning(env, args.db)
         if args.no_serve:
             say(
                 f"\nStart the server with: python3 -m odoo --addons-path {ROOT} -d {args.db} "
@@ -416,26 +418,49 @@ def wait_for_server(server, url=f"{SERVER_URL}/web/login", timeout=120):
     sys.exit("Odoo did not answer on http://127.0.0.1:8069 within two minutes.")
 
 
+@contextlib.contextmanager
+def report_url(env):
+    """wkhtmltopdf fetches the stylesheets from the server started here, whatever
+    web.base.url says (an admin's login through another address or port rewrites it)."""
+    params = env["ir.config_parameter"].sudo()
+    previous = params.get_param("report.url")
+    params.set_param("report.url", SERVER_URL)
+    try:
+        yield
+    finally:
+        params.set_param("report.url", previous or False)
+
+
 def print_aging(env, dbname):
     """The demo book's aged receivables (main company, today) as a PDF file."""
     company = env.ref("base.main_company")
     wizard = env["ar.aging.report.wizard"].with_company(company).create({"company_id": company.id})
     report = env["ir.actions.report"].with_company(company)
-    # wkhtmltopdf fetches the stylesheets from the server started here, whatever web.base.url
-    # says (an admin's login through another address or port rewrites it)
-    params = env["ir.config_parameter"].sudo()
-    previous = params.get_param("report.url")
-    params.set_param("report.url", SERVER_URL)
-    try:
+    with report_url(env):
         pdf, _kind = report._render_qweb_pdf(
             "ar_analytics.action_report_aged_receivables", None, data=wizard._options()
         )
-    finally:
-        params.set_param("report.url", previous or False)
     OUTPUT.mkdir(exist_ok=True)
     path = OUTPUT / f"{dbname}_aged_receivables.pdf"
     path.write_bytes(pdf)
     say(f"\nAged receivables of {company.name} as of today printed to {path}")
+
+
+def run_dunning(env, dbname):
+    """The shipped dunning policy on the demo book; today's letters as one PDF file."""
+    from odoo.addons.ar_analytics_demo.generator.dunning_demo import dunning_demo
+
+    say("\n- dunning: six months of weekly runs replayed, then today's run")
+    started = time.time()
+    with report_url(env):
+        lines, letters = dunning_demo(env)
+    for line in lines:
+        say(line)
+    say(f"  done in {time.time() - started:.0f} s")
+    if letters:
+        path = OUTPUT / f"{dbname}_dunning_letters.pdf"
+        path.write_bytes(letters)
+        say(f"  today's dunning letters printed to {path}")
 
 
 def summary(env):

@@ -40,3 +40,4 @@ from . import ar_dunning_reminder
 from . import ar_dunning_run
 from . import ar_dunning_statement
 from . import ar_dunning_effect
+from . import mail_mail

@@ -37,7 +37,14 @@ class ArDunningLevel(models.Model):
         help="The text of the email and of the letter: a template on the customer, which "
         "lists its overdue items.",
     )
-    attach_invoices = fields.Boolean(help="Attach the PDF of each listed invoice to the email.")
+    attach_statement = fields.Boolean(
+        "Attach the statement",
+        default=True,
+        help="Attach the customer's statement of account (PDF) to the email.",
+    )
+    attach_invoices = fields.Boolean(
+        "Attach the invoices", help="Attach the PDF of each listed invoice to the email."
+    )
     letter = fields.Boolean(help="Print a letter (the template's text) to post.")
     call = fields.Boolean(help="Schedule a call for the collector, with the script below.")
     escalate = fields.Boolean(
@@ -108,6 +115,10 @@ class ArDunningLevel(models.Model):
                 for level in shipped:
                     level.copy({"company_id": company.id, "name": level.name})
         return True
+
+    @api.model
+    def _ensure_defaults_all(self):
+        return self._ensure_defaults(self.env["res.company"].search([]))
 
     def _frame_rows(self):
         """The levels as the engine reads them (days and actions, in order)."""

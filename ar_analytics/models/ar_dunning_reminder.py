@@ -17,7 +17,7 @@ class ArDunningReminder(models.Model):
     partner_id = fields.Many2one(
         "res.partner", "Customer", required=True, index=True, readonly=True
     )
-    state_id = fields.Many2one("ar.dunning.state", index=True, readonly=True)
+    state_id = fields.Many2one("ar.dunning.state", "Dunning state", index=True, readonly=True)
     date = fields.Date(required=True, readonly=True)
     level_id = fields.Many2one("ar.dunning.level", "Level", readonly=True, ondelete="set null")
     level_days = fields.Integer("Level days", readonly=True)
@@ -31,7 +31,7 @@ class ArDunningReminder(models.Model):
     no_email = fields.Boolean(
         "No email address", readonly=True, help="The level emails, the customer has no address."
     )
-    automatic = fields.Boolean(readonly=True)
+    automatic = fields.Boolean("Sent automatically", readonly=True)
     currency_id = fields.Many2one(related="company_id.currency_id")
     amount = fields.Monetary("Amount reminded", readonly=True)
     item_count = fields.Integer("Items", readonly=True)
@@ -61,8 +61,8 @@ class ArDunningReminderLine(models.Model):
         "account.move.line", "Item", required=True, index=True, readonly=True, ondelete="cascade"
     )
     move_id = fields.Many2one("account.move", "Invoice", readonly=True, index=True)
-    due_date = fields.Date(readonly=True)
-    days_past_due = fields.Integer(readonly=True)
+    due_date = fields.Date("Due date", readonly=True)
+    days_past_due = fields.Integer("Days past due", readonly=True)
     level_days = fields.Integer(
         "Level days", readonly=True, help="The days of the level the item was reminded at."
     )

@@ -304,31 +304,25 @@ class ArDunningRun(models.AbstractModel):
         subjects = self._render(emails, "subject")
         bodies = self._render(emails, "body_html")
         for reminder in emails:
-            attachments = []
-            if reminder.level_id.attach_invoices:
-                attachments = self._invoice_pdfs(reminder)
+            level = reminder.level_id
+            attachments = self._invoice_pdfs(reminder) if level.attach_invoices else []
             reminder.message_id = self._post_email(
                 company,
                 reminder.partner_id,
                 subjects[reminder.id],
                 bodies[reminder.id],
                 attachments,
+                statement=level.attach_statement,
             )
         for reminder in reminders.filtered(lambda r: r.call or r.escalate or r.letter):
             self._activities(company, reminder)
 
     @api.model
-    def _post_email(self, company, partner, subject, body, attachments=()):
-        """Post ``body`` in the customer's chatter and queue it to the customer by email,
-        its statement of account attached; returns the message."""
-        report = self.env.ref("ar_analytics.action_report_credit_statement")
-        pdf, _kind = (
-            self.env["ir.actions.report"]
-            .with_company(company)
-            ._render_qweb_pdf(report, partner.ids)
-        )
-        statement = (self.env._("Statement - %s.pdf", partner.name), pdf)
-        return (
+    def _post_email(self, company, partner, subject, body, attachments=(), statement=True):
+        """Post ``body`` in the customer's chatter and queue it to the customer by email;
+        the statement of account (PDF) is attached when the queue sends it (``mail.mail``),
+        unless ``statement`` is false. Returns the message."""
+        message = (
             partner.sudo()
             .with_context(mail_notify_force_send=False)
             .message_post(
@@ -338,10 +332,15 @@ class ArDunningRun(models.AbstractModel):
                 message_type="comment",
                 # a subtype nobody follows by default: the customer alone gets the email
                 subtype_xmlid="ar_analytics.mt_dunning_reminder",
-                attachments=[statement, *attachments],
+                attachments=list(attachments),
                 email_layout_xmlid="mail.mail_notification_light",
             )
         )
+        if statement:
+            message.sudo().mail_ids.write(
+                {"ar_statement_partner_id": partner.id, "ar_statement_company_id": company.id}
+            )
+        return message
 
     @api.model
     def _invoice_pdfs(self, reminder):

@@ -36,17 +36,21 @@ class ArDunningState(models.Model):
         index=True,
         help="Who chases this customer (default: its salesperson).",
     )
-    paused_until = fields.Date(help="No reminder is sent to the customer until this date.")
-    pause_reason = fields.Char()
+    paused_until = fields.Date(
+        "Paused until", help="No reminder is sent to the customer until this date."
+    )
+    pause_reason = fields.Char("Pause reason")
     hold = fields.Boolean(
         "Credit hold",
         readonly=True,
         help="Reached a level that holds new orders: the credit rules block them until the "
         "customer is back below that level.",
     )
-    overdue_amount = fields.Monetary(readonly=True)
+    overdue_amount = fields.Monetary("Overdue amount", readonly=True)
     amount_at_risk = fields.Monetary(
-        readonly=True, help="The overdue amount weighted by the credit grade (D counts in full)."
+        "Amount at risk",
+        readonly=True,
+        help="The overdue amount weighted by the credit grade (D counts in full).",
     )
     grade = fields.Selection(list(GRADE_LABELS), "Credit grade", readonly=True)
     tier = fields.Selection(list(TIER_LABELS), readonly=True)

@@ -148,7 +148,10 @@ class TestRun(DunningCase):
         self.assertEqual(message.res_id, partner.id)
         mail = self.env["mail.mail"].search([("mail_message_id", "=", message.id)])
         self.assertEqual(mail.state, "outgoing")
-        self.assertTrue(message.attachment_ids)
+        # the statement is rendered when the queue sends the email
+        self.assertEqual(mail.ar_statement_partner_id, partner)
+        mail.send()
+        self.assertEqual(message.attachment_ids.mapped("name"), ["Statement - Late Ltd.pdf"])
         state = self.env["ar.dunning.state"].search([("partner_id", "=", partner.id)])
         self.assertRecordValues(
             state,
@@ -379,7 +382,7 @@ class TestStatementsAndEffect(DunningCase):
         self.assertEqual(sent.partner_id, wanted)
         self.assertEqual(sent.period, self.today.replace(day=1))
         self.assertEqual(sent.amount, 500.0)
-        self.assertTrue(sent.message_id.attachment_ids)
+        self.assertEqual(sent.message_id.mail_ids.ar_statement_partner_id, wanted)
         self.assertIn(wanted, sent.message_id.partner_ids)
         # later in the period: nothing more; the next period: again
         self._run(self.today + datetime.timedelta(days=1))
@@ -505,13 +508,12 @@ class TestSmtp(DunningCase):
                 }
             )
             server = type(self.env["ir.mail_server"])
+            queue = self.env["mail.mail"].with_context(force_report_rendering=True)
             with patch.object(server, "_disable_send", return_value=False):
-                self.dunning.with_context(force_report_rendering=True)._run_company(
-                    self.company, self.today
-                )
                 self.dunning._run_company(self.company, self.today)
-                self.env["mail.mail"].process_email_queue()
-                self.env["mail.mail"].process_email_queue()
+                self.dunning._run_company(self.company, self.today)
+                queue.process_email_queue()
+                queue.process_email_queue()
         received = {tuple(rcpt): message for rcpt, message in sink.messages}
         self.assertEqual(len(sink.messages), 3)
         self.assertEqual(sorted(received), [(f"ap{n}@example.com",) for n in range(3)])

@@ -253,6 +253,8 @@ METHODS = {
     ("ar.dunning.state", "action_log_call"): "open",
     ("ar.dunning.state", "action_open_partner"): "open",
     ("ar.dunning.process.line", "action_preview"): "open",
+    # the mail queue's, with the statement PDFs it waits for attached first
+    ("mail.mail", "send"): "open",
     ("res.config.settings", "action_ar_backtest"): ("credit_manager",),
     ("res.config.settings", "action_ar_backfill"): ("credit_manager",),
     ("res.config.settings", "action_ar_suggest_weights"): ("credit_manager",),

@@ -130,7 +130,7 @@ class ArDunningProcessLine(models.TransientModel):
     partner_id = fields.Many2one("res.partner", "Customer", readonly=True)
     level_id = fields.Many2one("ar.dunning.level", "Level", readonly=True)
     level_days = fields.Integer(related="level_id.days", store=True)
-    automatic = fields.Boolean(readonly=True)
+    automatic = fields.Boolean("Sent automatically", readonly=True)
     channel = fields.Selection(list(DUNNING_CHANNEL_LABELS), compute="_compute_channel", store=True)
     email = fields.Boolean(readonly=True)
     letter = fields.Boolean(readonly=True)
