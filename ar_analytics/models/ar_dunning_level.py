@@ -118,7 +118,9 @@ class ArDunningLevel(models.Model):
 
     @api.model
     def _ensure_defaults_all(self):
-        return self._ensure_defaults(self.env["res.company"].search([]))
+        return self._ensure_defaults(
+            self.env["res.company"].search([("active", "in", (True, False))])
+        )
 
     def _frame_rows(self):
         """The levels as the engine reads them (days and actions, in order)."""

@@ -19,9 +19,9 @@ class ArDunningReminder(models.Model):
     )
     state_id = fields.Many2one("ar.dunning.state", "Dunning state", index=True, readonly=True)
     date = fields.Date(required=True, readonly=True)
-    level_id = fields.Many2one("ar.dunning.level", "Level", readonly=True, ondelete="set null")
+    level_id = fields.Many2one("ar.dunning.level", readonly=True, ondelete="set null")
     level_days = fields.Integer("Level days", readonly=True)
-    collector_id = fields.Many2one("res.users", "Collector", readonly=True)
+    collector_id = fields.Many2one("res.users", readonly=True)
     channel = fields.Selection(list(DUNNING_CHANNEL_LABELS), readonly=True)
     email = fields.Boolean(readonly=True)
     letter = fields.Boolean(readonly=True)
@@ -35,7 +35,7 @@ class ArDunningReminder(models.Model):
     currency_id = fields.Many2one(related="company_id.currency_id")
     amount = fields.Monetary("Amount reminded", readonly=True)
     item_count = fields.Integer("Items", readonly=True)
-    message_id = fields.Many2one("mail.message", "Message", readonly=True, ondelete="set null")
+    message_id = fields.Many2one("mail.message", readonly=True, ondelete="set null")
     mail_state = fields.Selection(
         related="message_id.mail_ids.state", string="Email status", related_sudo=True
     )

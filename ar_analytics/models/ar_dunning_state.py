@@ -32,7 +32,6 @@ class ArDunningState(models.Model):
     )
     collector_id = fields.Many2one(
         "res.users",
-        "Collector",
         index=True,
         help="Who chases this customer (default: its salesperson).",
     )

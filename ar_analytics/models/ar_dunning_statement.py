@@ -24,11 +24,11 @@ class ArDunningStatement(models.Model):
 
     company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
     partner_id = fields.Many2one("res.partner", "Customer", required=True, readonly=True)
-    period = fields.Date("Period", required=True, readonly=True, help="Its first day.")
+    period = fields.Date(required=True, readonly=True, help="Its first day.")
     date = fields.Date(required=True, readonly=True)
     currency_id = fields.Many2one(related="company_id.currency_id")
     amount = fields.Monetary("Open amount", readonly=True)
-    message_id = fields.Many2one("mail.message", "Message", readonly=True, ondelete="set null")
+    message_id = fields.Many2one("mail.message", readonly=True, ondelete="set null")
 
     _period_uniq = models.Constraint(
         "UNIQUE(company_id, partner_id, period)", "One statement a customer and period."

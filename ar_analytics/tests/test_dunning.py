@@ -451,7 +451,7 @@ class TestCollector(DunningCase):
         wizard = (
             self.env[action["res_model"]]
             .with_user(self.collector)
-            .with_context(action["context"])
+            .with_context(**action["context"])
             .create({"outcome": "promise", "promise_date": promised})
         )
         self.assertEqual(wizard.move_ids, invoice)

@@ -37,7 +37,6 @@ class ArDunningCall(models.TransientModel):
     )
     reason_id = fields.Many2one(
         "ar.overdue.reason",
-        "Reason",
         default=lambda self: self.env.ref(
             "ar_analytics.ar_overdue_reason_dispute", raise_if_not_found=False
         ),

@@ -128,7 +128,7 @@ class ArDunningProcessLine(models.TransientModel):
     process_id = fields.Many2one("ar.dunning.process", required=True, ondelete="cascade")
     selected = fields.Boolean("Send", default=True)
     partner_id = fields.Many2one("res.partner", "Customer", readonly=True)
-    level_id = fields.Many2one("ar.dunning.level", "Level", readonly=True)
+    level_id = fields.Many2one("ar.dunning.level", readonly=True)
     level_days = fields.Integer(related="level_id.days", store=True)
     automatic = fields.Boolean("Sent automatically", readonly=True)
     channel = fields.Selection(list(DUNNING_CHANNEL_LABELS), compute="_compute_channel", store=True)

@@ -96,9 +96,11 @@ def _label(record, field):
 def _summary(env, company, history, automatic, sent):
     money = company.currency_id.symbol
     lines = [
-        f"- dunning of {company.name}: {len(history)} reminders replayed over "
-        f"{HISTORY_WEEKS} weeks; today {len(sent)} reminders ({len(automatic)} automatic, "
-        f"{len(sent) - len(automatic)} from Process reminders)"
+        (
+            f"- dunning of {company.name}: {len(history)} reminders replayed over "
+            f"{HISTORY_WEEKS} weeks; today {len(sent)} reminders ({len(automatic)} "
+            f"automatic, {len(sent) - len(automatic)} from Process reminders)"
+        )
     ]
     for level in sent.level_id.sorted("days"):
         of_level = sent.filtered(lambda r, level=level: r.level_id == level)
@@ -137,10 +139,14 @@ def _effect(env, company):
     if not effects:
         return []
     lines = [
-        f"  collection effectiveness of {last_month:%B %Y} (Collections > Collection "
-        "effectiveness):",
-        f"    {'level':<18} {'collector':<16} {'reminders':>9} {'reminded':>14} "
-        f"{'paid 7 d':>9} {'14 d':>6} {'30 d':>6} {'median days':>12} {'promises kept':>14}",
+        (
+            f"  collection effectiveness of {last_month:%B %Y} (Collections > Collection "
+            "effectiveness):"
+        ),
+        (
+            f"    {'level':<18} {'collector':<16} {'reminders':>9} {'reminded':>14} "
+            f"{'paid 7 d':>9} {'14 d':>6} {'30 d':>6} {'median days':>12} {'promises kept':>14}"
+        ),
     ]
     for row in effects.sorted(lambda e: (e.level_id.days, e.collector_id.name or "")):
         kept = f"{row.kept}/{row.kept + row.broken}" if row.kept + row.broken else "-"
