@@ -16,7 +16,6 @@ Every measurement runs in a savepoint that is rolled back: the database is left 
 
 import argparse
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -96,24 +95,7 @@ def main(argv=None):
             f"2. {len(reminders)} reminder emails created (queued, not sent): {took:.1f} s, "
             f"{took / max(len(reminders), 1) * 1000:.0f} ms each (target: 1,000 in < 60 s)"
         )
-        env["ir.config_parameter"].sudo().set_param("report.url", f"http://127.0.0.1:{PDF_PORT}")
-        server = subprocess.Popen(
-            manage.odoo_cli(
-                "-d",
-                env.cr.dbname,
-                "--db-filter",
-                f"^{env.cr.dbname}$",
-                "--http-interface",
-                "127.0.0.1",
-                "--http-port",
-                str(PDF_PORT),
-                "--log-level",
-                "warn",
-            )
-        )
-        try:
-            env.cr.commit()  # the server reads the report.url set above
-            manage.wait_for_server(server, f"http://127.0.0.1:{PDF_PORT}/web/login")
+        with manage.pdf_server(env, PDF_PORT):
 
             def render():
                 mails = emails(env, company, day, args.pdfs).message_id.mail_ids
@@ -122,15 +104,10 @@ def main(argv=None):
                 return time.perf_counter() - started, len(mails)
 
             _took, (pdf_seconds, count) = rolled_back(env, render)
-            say(
-                f"3. statement PDFs attached by the mail queue: {count} in {pdf_seconds:.1f} s, "
-                f"{pdf_seconds / max(count, 1):.2f} s each (when sending, not in the run)"
-            )
-        finally:
-            env["ir.config_parameter"].sudo().set_param("report.url", False)
-            env.cr.commit()
-            server.terminate()
-            server.wait(30)
+        say(
+            f"3. statement PDFs attached by the mail queue: {count} in {pdf_seconds:.1f} s, "
+            f"{pdf_seconds / max(count, 1):.2f} s each (when sending, not in the run)"
+        )
     return 0
 
 

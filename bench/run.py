@@ -251,28 +251,8 @@ class Bench:
             ],
             limit=1,
         )
-        env["ir.config_parameter"].sudo().set_param("report.url", f"http://127.0.0.1:{PDF_PORT}")
-        server = subprocess.Popen(
-            manage.odoo_cli(
-                "-d",
-                env.cr.dbname,
-                "--db-filter",
-                f"^{env.cr.dbname}$",
-                "--http-interface",
-                "127.0.0.1",
-                "--http-port",
-                str(PDF_PORT),
-                "--log-level",
-                "warn",
-                "--workers",
-                "0",
-            ),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
         sizes = {}
-        try:
-            manage.wait_for_server(server, f"http://127.0.0.1:{PDF_PORT}/web/login")
+        with manage.pdf_server(env, PDF_PORT):
 
             def ours():
                 pdf, _kind = report._render_qweb_pdf(
@@ -292,9 +272,6 @@ class Bench:
             for _run in range(self.runs):
                 a.append(timed(ours)[0])
                 b.append(timed(oca)[0])
-        finally:
-            server.terminate()
-            server.wait(30)
         self.add(
             label,
             f"ar_analytics PDF, {len(partners)} customers",

@@ -289,34 +289,34 @@ class ResPartner(models.Model):
             ],
         }
 
-    @api.depends("ar_stat_ids")
-    @api.depends_context("company")
-    def _compute_ar_current(self):
-        stats = self.env["ar.customer.stat"].search(
+    def _ar_current_rows(self, model):
+        """{partner: its customer's ``model`` row of the current company} (empty if none)."""
+        rows = self.env[model].search(
             [
                 ("partner_id", "in", self.commercial_partner_id.ids),
                 ("company_id", "=", self.env.company.id),
             ]
         )
-        by_partner = {stat.partner_id: stat for stat in stats}
+        by_customer = {row.partner_id: row for row in rows}
+        return {p: by_customer.get(p.commercial_partner_id, rows.browse()) for p in self}
+
+    @api.depends("ar_stat_ids")
+    @api.depends_context("company")
+    def _compute_ar_current(self):
+        stats = self._ar_current_rows("ar.customer.stat")
         for partner in self:
-            stat = by_partner.get(partner.commercial_partner_id, stats.browse())
+            stat = stats[partner]
             partner.ar_stat_id = stat
             for field, figure in CURRENT_FIGURES.items():
                 partner[field] = stat[figure]
             partner.ar_grade_overridden = stat.grade_overridden
             partner.ar_window_days = self.env.company.ar_window_days
 
+    @api.depends_context("company")
     def _compute_ar_dunning(self):
-        states = self.env["ar.dunning.state"].search(
-            [
-                ("partner_id", "in", self.commercial_partner_id.ids),
-                ("company_id", "=", self.env.company.id),
-            ]
-        )
-        by_partner = {state.partner_id: state for state in states}
+        states = self._ar_current_rows("ar.dunning.state")
         for partner in self:
-            state = by_partner.get(partner.commercial_partner_id, states.browse())
+            state = states[partner]
             partner.ar_dunning_state_id = state
             partner.ar_dunning_level_id = state.level_id
 

@@ -153,10 +153,18 @@ class ReportDunningLetter(models.AbstractModel):
     def _get_report_values(self, docids, data=None):
         reminders = self.env["ar.dunning.reminder"].browse(docids)
         run = self.env["ar.dunning.run"].sudo()
+        statement = self.env["report.ar_analytics.report_credit_statement"]
         return {
             "doc_ids": reminders.ids,
             "doc_model": "ar.dunning.reminder",
             "docs": reminders,
             "subjects": run._render(reminders, "subject"),
             "bodies": run._render(reminders, "body_html"),
+            # each letter is followed by its customer's statement, as of the letter's date
+            "statements": {
+                r.partner_id.id: statement._statement(r.partner_id, r.company_id, r.date)
+                for r in reminders
+            },
+            "recent_days": RECENT_PAYMENT_DAYS,
+            "show_internal": False,
         }

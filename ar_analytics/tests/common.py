@@ -132,6 +132,12 @@ class ArCase(AccountTestInvoicingCommon):
             company, as_of=fields.Date.to_date(as_of), partner_ids=ids
         )
 
+    def _override_grade(self, partner, grade, manager, expiry):
+        """Give ``partner`` a grade the way a credit manager does (grade override)."""
+        self.env["ar.grade.override.wizard"].with_user(manager).create(
+            {"stat_id": self._stat(partner).id, "grade": grade, "reason": "test", "expiry": expiry}
+        ).action_apply()
+
     def _stat(self, partner, company=None):
         return self.env["ar.customer.stat"].search(
             [("partner_id", "=", partner.id), ("company_id", "=", (company or self.env.company).id)]

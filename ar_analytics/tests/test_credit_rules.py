@@ -91,15 +91,7 @@ class CreditCase(ArCase):
     def _grade(self, partner, grade):
         """Give ``partner`` a grade the way a credit manager does (grade override)."""
         self._refresh(self.today, partner)
-        stat = self._stat(partner)
-        self.env["ar.grade.override.wizard"].with_user(self.manager).create(
-            {
-                "stat_id": stat.id,
-                "grade": grade,
-                "reason": "test",
-                "expiry": self.today + datetime.timedelta(days=30),
-            }
-        ).action_apply()
+        self._override_grade(partner, grade, self.manager, self.today + datetime.timedelta(days=30))
         self.assertEqual(self._stat(partner).grade, grade)
 
     def _confirm_as(self, user, order):

@@ -197,8 +197,9 @@ class TestRun(DunningCase):
         self._overdue(good, 10, 100)
         self._overdue(bad, 2, 100)
         self._refresh(self.today)
-        self._override_grade(good, "A")
-        self._override_grade(bad, "D")
+        expiry = self.today + datetime.timedelta(days=30)
+        self._override_grade(good, "A", self.manager, expiry)
+        self._override_grade(bad, "D", self.manager, expiry)
         plan = self.dunning._plan(self.company, self.today)
         out = plan["customers"]
         self.assertEqual(out.loc[good.id, "send_level"], 1)  # +7 moves to +14 for A
@@ -215,17 +216,6 @@ class TestRun(DunningCase):
         activity = good.activity_ids.filtered(lambda a: a.activity_type_id.category == "phonecall")
         self.assertEqual(activity.user_id, self.collector)
         self.assertEqual(activity.note.striptags().strip(), self._level(1).script)
-
-    def _override_grade(self, partner, grade):
-        stat = self._stat(partner)
-        self.env["ar.grade.override.wizard"].with_user(self.manager).create(
-            {
-                "stat_id": stat.id,
-                "grade": grade,
-                "reason": "test",
-                "expiry": self.today + datetime.timedelta(days=30),
-            }
-        ).action_apply()
 
     def test_dispute_and_promise_pause_and_a_broken_promise_resumes_higher(self):
         grace = self.company.ar_promise_grace_days
@@ -472,7 +462,8 @@ class TestCollector(DunningCase):
         self._overdue(second, 10)
         self.company.ar_dunning_auto_send = False
         self.assertFalse(self._run())
-        process = self.env["ar.dunning.process"].with_user(self.collector).create({})
+        action = self.env["ar.dunning.process"].with_user(self.collector).action_open()
+        process = self.env["ar.dunning.process"].with_user(self.collector).browse(action["res_id"])
         self.assertEqual(set(process.line_ids.partner_id.ids), {first.id, second.id})
         line = process.line_ids.filtered(lambda l: l.partner_id == first)
         self.assertIn("First reminder", line.preview_subject)

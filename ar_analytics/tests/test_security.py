@@ -200,6 +200,7 @@ SERVER_ACTIONS = {
     "ar_analytics.ir_cron_ar_refresh_queue_ir_actions_server": (),
     "ar_analytics.ir_cron_ar_dunning_ir_actions_server": (),
     "ar_analytics.ar_dunning_run_action_server": COLLECTORS,
+    "ar_analytics.ar_dunning_process_open": COLLECTORS,
 }
 #: menu xmlid -> roles that see it (the addon's own app, and one menu under Sales, whose own
 #: groups apply first)
@@ -226,7 +227,6 @@ MENUS = {
     "ar_analytics.ar_trend_month_menu": INVOICING,
     "ar_analytics.ar_dunning_state_menu": COLLECTORS,
     "ar_analytics.ar_dunning_process_menu": COLLECTORS,
-    "ar_analytics.ar_dunning_state_all_menu": COLLECTORS,
     "ar_analytics.ar_dunning_reminder_menu": COLLECTORS,
     "ar_analytics.ar_dunning_level_menu": ("credit_manager",),
     "ar_analytics.ar_dunning_statement_menu": COLLECTORS,
@@ -248,6 +248,7 @@ METHODS = {
     ("ar.credit.approval.wizard", "action_request"): "open",
     ("ar.dunning.run", "run_now"): COLLECTORS,
     ("ar.dunning.process", "action_send"): COLLECTORS,
+    ("ar.dunning.process", "action_open"): COLLECTORS,
     # the wizards' and states' own ACLs say who may
     ("ar.dunning.call", "action_log"): "open",
     ("ar.dunning.state", "action_log_call"): "open",

@@ -35,6 +35,23 @@ class ArDunningProcess(models.TransientModel):
             wizard.amount = sum(selected.mapped("amount"))
             wizard.letter_count = len(selected.filtered("letter"))
 
+    def _compute_display_name(self):
+        for wizard in self:
+            wizard.display_name = self.env._("Process reminders")
+
+    @api.model
+    def action_open(self):
+        """The screen of the reminders due today in the current company (the menu's)."""
+        wizard = self.create({})
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Process reminders"),
+            "res_model": self._name,
+            "res_id": wizard.id,
+            "view_mode": "form",
+            "target": "current",
+        }
+
     @api.model_create_multi
     def create(self, vals_list):
         self._check_collector()
@@ -123,7 +140,7 @@ class ArDunningProcess(models.TransientModel):
 class ArDunningProcessLine(models.TransientModel):
     _name = "ar.dunning.process.line"
     _description = "Reminder to process"
-    _order = "level_days desc, amount desc, id"
+    _order = "level_days, amount desc, id"
 
     process_id = fields.Many2one("ar.dunning.process", required=True, ondelete="cascade")
     selected = fields.Boolean("Send", default=True)

@@ -1,7 +1,8 @@
 """Dunning on the demo book: the shipped policy switched on, six months of weekly dunning
 replayed (so that the effectiveness figures have reminders and payments to measure), then
-today's run as the daily job and a collector would do it: the automatic levels sent, the
-levels waiting for review sent from Process reminders, the letters printed as one PDF.
+today's run as the daily job does it: the automatic levels sent, the others left for a
+collector in Process reminders; then the latest letter printed (``latest_letter``, once the
+server that serves the PDF's stylesheets is up).
 
 The demo has no mail server: today's emails stay queued (shown in Settings > Technical >
 Emails); the replayed history's emails are cancelled, never sent. Idempotent: a second run
@@ -19,8 +20,9 @@ def _replay(env, company, today):
     PDFs nor periodic statements (the history needs the log, not the attachments); their
     emails cancelled."""
     reminders = env["ar.dunning.reminder"]
-    if reminders.search_count([("company_id", "=", company.id), ("date", "<", today)]):
-        return reminders
+    done = reminders.search([("company_id", "=", company.id), ("date", "<", today)])
+    if done:
+        return done
     levels = env["ar.dunning.level"].search([("company_id", "=", company.id)])
     attach = {level.id: level.attach_statement for level in levels}
     levels.attach_statement = False
@@ -63,58 +65,66 @@ def _collectors(env, company):
 
 
 def dunning_demo(env, today=None):
-    """Run the demo's dunning; returns (the lines to print, today's letters PDF or None)."""
+    """Run the demo's dunning; returns the lines to print."""
     today = today or datetime.date.today()
-    lines, letters_pdf = [], None
+    lines = []
     for company in env["res.company"].search([("active", "=", True)]):
         env = env(context=dict(env.context, allowed_company_ids=company.ids))
         company.ar_dunning_auto_send = True
         _collectors(env, company)
         history = _replay(env, company, today)
         company.ar_statement_period = "month"
-        run = env["ar.dunning.run"]
-        automatic = run._run_company(company, today) or env["ar.dunning.reminder"]
-        process = env["ar.dunning.process"].with_company(company).create({})
-        if process.line_ids:
-            process.action_send()
+        env["ar.dunning.run"]._run_company(company, today)
         sent = env["ar.dunning.reminder"].search(
             [("company_id", "=", company.id), ("date", "=", today)]
         )
-        lines += _summary(env, company, history, automatic, sent)
-        letters = sent.filtered("letter")
-        if letters and letters_pdf is None:
-            letters_pdf = env["ir.actions.report"]._render_qweb_pdf(
-                "ar_analytics.action_report_dunning_letter", letters.ids
-            )[0]
-    return lines, letters_pdf
+        waiting = env["ar.dunning.process"].with_company(company).create({}).line_ids
+        lines += _summary(env, company, history, sent, waiting)
+    return lines
 
 
-def _label(record, field):
-    return dict(record._fields[field]._description_selection(record.env)).get(record[field], "")
+def latest_letter(env):
+    """The PDF of the main company's latest dunning letter (None without one)."""
+    company = env.ref("base.main_company")
+    letter = env["ar.dunning.reminder"].search(
+        [("company_id", "=", company.id), ("letter", "=", True)], order="date desc, id", limit=1
+    )
+    if not letter:
+        return None
+    report = env["ir.actions.report"].with_company(company)
+    return report._render_qweb_pdf("ar_analytics.action_report_dunning_letter", letter.ids)[0]
 
 
-def _summary(env, company, history, automatic, sent):
-    money = company.currency_id.symbol
-    lines = [
-        (
-            f"- dunning of {company.name}: {len(history)} reminders replayed over "
-            f"{HISTORY_WEEKS} weeks; today {len(sent)} reminders ({len(automatic)} "
-            f"automatic, {len(sent) - len(automatic)} from Process reminders)"
-        )
-    ]
-    for level in sent.level_id.sorted("days"):
-        of_level = sent.filtered(lambda r, level=level: r.level_id == level)
+def _by_level(records, money):
+    """One line per level: customers, amount, channels."""
+    lines = []
+    for level in records.level_id.sorted("days"):
+        of_level = records.filtered(lambda r, level=level: r.level_id == level)
         channels = {}
-        for reminder in of_level:
+        for record in of_level:
             for channel in ("email", "letter", "call", "escalate"):
-                if reminder[channel]:
-                    label = reminder._fields[channel].string
+                if record[channel]:
+                    label = record._fields[channel].string
                     channels[label] = channels.get(label, 0) + 1
         text = ", ".join(f"{label} {count}" for label, count in channels.items())
         amount = sum(of_level.mapped("amount"))
         lines.append(
             f"    {level.name:<18} {len(of_level):>4} customers  {money} {amount:>12,.2f}  {text}"
         )
+    return lines
+
+
+def _summary(env, company, history, sent, waiting):
+    money = company.currency_id.symbol
+    lines = [
+        (
+            f"- dunning of {company.name}: {len(history)} reminders replayed over "
+            f"{HISTORY_WEEKS} weeks; today's automatic levels sent to {len(sent)} customers:"
+        ),
+        *_by_level(sent, money),
+        f"  waiting for a collector's review in Process reminders: {len(waiting)} customers",
+        *_by_level(waiting, money),
+    ]
     queued = env["mail.mail"].search_count(
         [("state", "=", "outgoing"), ("mail_message_id", "in", sent.message_id.ids)]
     )
@@ -140,7 +150,7 @@ def _effect(env, company):
         return []
     lines = [
         (
-            f"  collection effectiveness of {last_month:%B %Y} (Collections > Collection "
+            f"  collection effectiveness of {last_month:%B %Y} (Forecast > Collection "
             "effectiveness):"
         ),
         (
@@ -150,9 +160,10 @@ def _effect(env, company):
     ]
     for row in effects.sorted(lambda e: (e.level_id.days, e.collector_id.name or "")):
         kept = f"{row.kept}/{row.kept + row.broken}" if row.kept + row.broken else "-"
+        days = f"{row.days_to_pay:.1f}" if row.days_to_pay else "-"  # none paid yet
         lines.append(
             f"    {row.level_id.name or '-':<18} {row.collector_id.name or '-':<16} "
             f"{row.reminders:>9} {row.amount:>14,.2f} {row.share_7:>9.0%} {row.share_14:>6.0%} "
-            f"{row.share_30:>6.0%} {row.days_to_pay:>12.1f} {kept:>14}"
+            f"{row.share_30:>6.0%} {days:>12} {kept:>14}"
         )
     return lines
