@@ -53,7 +53,14 @@ def decide(env, company, day):
 
 
 def emails(env, company, day, count):
-    """``count`` reminder emails: every level emails, the due customers first by amount."""
+    """``count`` reminder emails: every level emails, every customer has an address (the
+    benchmark books have none), the due customers first by amount."""
+    from odoo.tools import SQL
+
+    env.cr.execute(
+        SQL("UPDATE res_partner SET email = 'ar' || id || '@example.com' WHERE email IS NULL")
+    )
+    env["res.partner"].invalidate_model(["email"])
     levels = env["ar.dunning.level"].search([("company_id", "=", company.id)])
     template = levels.filtered("mail_template_id")[:1].mail_template_id
     for level in levels:
@@ -90,15 +97,23 @@ def main(argv=None):
             f"{levels}) decided and stored: median {statistics.median(seconds):.2f} s "
             f"(runs {', '.join(f'{s:.2f}' for s in seconds)}; target < 10 s)"
         )
-        took, reminders = rolled_back(env, lambda: emails(env, company, day, args.emails))
+
+        def created():
+            reminders = emails(env, company, day, args.emails)
+            queued = env["mail.mail"].search_count(
+                [("mail_message_id", "in", reminders.message_id.ids), ("state", "=", "outgoing")]
+            )
+            return len(reminders), queued
+
+        took, (count, queued) = rolled_back(env, created)
         say(
-            f"2. {len(reminders)} reminder emails created (queued, not sent): {took:.1f} s, "
-            f"{took / max(len(reminders), 1) * 1000:.0f} ms each (target: 1,000 in < 60 s)"
+            f"2. {count} reminders created, {queued} emails queued (not sent): {took:.1f} s, "
+            f"{took / max(count, 1) * 1000:.0f} ms each (target: 1,000 in < 60 s)"
         )
         with manage.pdf_server(env, PDF_PORT):
 
             def render():
-                mails = emails(env, company, day, args.pdfs).message_id.mail_ids
+                mails = emails(env, company, day, args.emails).message_id.mail_ids[: args.pdfs]
                 started = time.perf_counter()
                 mails._ar_attach_statements()
                 return time.perf_counter() - started, len(mails)

@@ -53,6 +53,7 @@ class ArDunningRun(models.AbstractModel):
         """What each customer of ``company`` reached at ``run_date`` and what is due to it:
         a dict with the ``levels`` (records, in order), the engine's ``customers`` and
         ``lines``, and the customers' ``states`` read (collector, state id)."""
+        run_date = fields.Date.to_date(run_date)
         levels = self._levels(company)
         settled, _params = self.env["ar.refresh"]._open_items(company, run_date)
         items = settled[list(dunning.ITEM_COLUMNS)].copy()
@@ -263,18 +264,19 @@ class ArDunningRun(models.AbstractModel):
         """``field`` (subject, body_html) of ``level``'s template for one customer."""
         if not level.mail_template_id:
             return ""
-        return self._render_template(level.mail_template_id, field, partner, listing, level.name)
+        texts = self._render_template(
+            level.mail_template_id, field, partner, {partner.id: listing}, level.name
+        )
+        return texts[partner.id]
 
     @api.model
-    def _render_template(self, template, field, partner, listing, name=None):
-        """``field`` of ``template`` for one customer, ``listing`` as ``dunning[partner id]``
-        in its rendering context; an error names the level (``name``) or the template."""
+    def _render_template(self, template, field, partners, listings, name=None):
+        """``field`` of ``template`` for ``partners`` at once ({partner id: text}),
+        ``listings`` as ``dunning`` in its rendering context; an error names the level
+        (``name``) or the template."""
         try:
-            rendered = template._render_field(
-                field,
-                partner.ids,
-                compute_lang=True,
-                add_context={"dunning": {partner.id: listing}},
+            return template._render_field(
+                field, partners.ids, compute_lang=True, add_context={"dunning": listings}
             )
         except Exception as error:  # any error of the template is the user's to fix
             raise UserError(
@@ -284,18 +286,25 @@ class ArDunningRun(models.AbstractModel):
                     error=error,
                 )
             ) from error
-        return rendered[partner.id]
 
     @api.model
     def _render(self, reminders, field):
-        """``field`` of each reminder's level template, by reminder id."""
+        """``field`` of each reminder's level template, by reminder id (one rendering per
+        level)."""
         listings = self._reminder_listings(reminders)
-        return {
-            reminder.id: self._render_text(
-                reminder.level_id, field, reminder.partner_id, listings[reminder.id]
+        out = {}
+        for level, group in reminders.grouped("level_id").items():
+            if not level.mail_template_id:
+                continue
+            texts = self._render_template(
+                level.mail_template_id,
+                field,
+                group.partner_id,
+                {r.partner_id.id: listings[r.id] for r in group},
+                level.name,
             )
-            for reminder in reminders
-        }
+            out.update({r.id: texts[r.partner_id.id] for r in group})
+        return out
 
     @api.model
     def _communicate(self, company, reminders):
@@ -391,7 +400,7 @@ class ArDunningRun(models.AbstractModel):
         ``automatic``, and only when the company sends them automatically) and the periodic
         statements, and recompute the effectiveness figures. Returns the reminders, or None
         when another run holds the lock."""
-        run_date = run_date or fields.Date.context_today(self)
+        run_date = fields.Date.to_date(run_date) or fields.Date.context_today(self)
         if not self._lock(company):
             _logger.info("dunning of %s: a run is under way, this one is skipped", company.name)
             return None

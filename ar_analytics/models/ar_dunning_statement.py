@@ -50,11 +50,11 @@ class ArDunningStatement(models.Model):
         template = self.env.ref("ar_analytics.mail_template_statement")
         run = self.env["ar.dunning.run"]
         logged = self.browse()
+        listings = {p.id: {"period": fields.Date.to_string(start)} for p in partners}
+        subjects = run._render_template(template, "subject", partners, listings)
+        bodies = run._render_template(template, "body_html", partners, listings)
         for partner in partners:
-            listing = {"period": fields.Date.to_string(start)}
-            subject = run._render_template(template, "subject", partner, listing)
-            body = run._render_template(template, "body_html", partner, listing)
-            message = run._post_email(company, partner, subject, body)
+            message = run._post_email(company, partner, subjects[partner.id], bodies[partner.id])
             logged |= self.sudo().create(
                 {
                     "company_id": company.id,

@@ -29,7 +29,10 @@ class MailMail(models.Model):
         """Render and attach the statements these emails wait for (to their message, so
         that the chatter shows it too)."""
         report = self.env.ref("ar_analytics.action_report_credit_statement")
-        for mail in self.filtered(lambda m: m.ar_statement_partner_id and m.state == "outgoing"):
+        waiting = self.exists().filtered(
+            lambda m: m.ar_statement_partner_id and m.state == "outgoing"
+        )
+        for mail in waiting:
             partner = mail.ar_statement_partner_id
             pdf, _kind = (
                 self.env["ir.actions.report"]
