@@ -5,7 +5,6 @@ received by a real SMTP server on 127.0.0.1."""
 import asyncio
 import datetime
 import email
-import io
 import socket
 from unittest.mock import patch
 
@@ -14,10 +13,10 @@ from odoo.exceptions import RedirectWarning, UserError, ValidationError
 from odoo.sql_db import db_connect
 from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL, mute_logger
-from odoo.tools.pdf import PdfFileReader
 
 from ..models.ar_dunning_run import LOCK_KEY
 from .common import ArCase
+from .test_reports import render_pdf_pages
 
 
 class SmtpSink:
@@ -259,14 +258,11 @@ class TestRun(DunningCase):
         for partner in partners:
             self._overdue(partner, 10)
         reminders = self._run()
-        pdf, kind = (
-            self.env["ir.actions.report"]
-            .with_context(force_report_rendering=True)
-            ._render_qweb_pdf("ar_analytics.action_report_dunning_letter", reminders.ids)
-        )
-        self.assertEqual(kind, "pdf")
-        pages = PdfFileReader(io.BytesIO(pdf)).pages
-        text = " ".join(" ".join(page.extract_text().split()) for page in pages)
+        pages = render_pdf_pages(self, "ar_analytics.action_report_dunning_letter", reminders.ids)
+        # each letter is followed by its customer's statement
+        self.assertEqual(len(pages), 4)
+        text = " ".join(pages)
+        self.assertIn("Statement of account", pages[1])
         for partner in partners:
             self.assertIn(partner.name, text)
         self.assertIn("First reminder", text)
@@ -499,6 +495,10 @@ class TestSmtp(DunningCase):
                 }
             )
             server = type(self.env["ir.mail_server"])
+            # real PDFs, whose stylesheets wkhtmltopdf cannot fetch here (test_reports.py)
+            if not type(self)._registry_patched:
+                self.registry_enter_test_mode()
+            self.env["ir.config_parameter"].sudo().set_param("report.url", "http://127.0.0.1:1")
             queue = self.env["mail.mail"].with_context(force_report_rendering=True)
             with patch.object(server, "_disable_send", return_value=False):
                 self.dunning._run_company(self.company, self.today)
