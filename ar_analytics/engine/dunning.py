@@ -3,8 +3,9 @@
 Frames in, frames out. Levels are numbered 1..n in the policy's order; 0 is "no level".
 
 - ``items``: the open items as :func:`engine.settle` gives them (``item_id``, ``move_id``,
-  ``partner_id``, ``due``, ``residual``) plus ``excluded`` (disputed), ``reminded`` (highest
-  level the item was listed at, 0 if never), ``broken`` (its promise is broken) and
+  ``partner_id``, ``due``, ``residual``) plus ``excluded`` (disputed), ``reminded_days``
+  (days of the highest level the item was listed at, NaN if never), ``reminded_on`` (its last
+  reminder, NaT if never), ``broken_on`` (the day its promise to pay broke, NaT if none) and
   ``promise_until`` (end of a pending promise, NaT if none);
 - ``customers``: indexed by partner_id: ``grade``, ``tier``, ``paused_until``,
   ``last_date`` (last reminder), ``has_email``;
@@ -37,6 +38,8 @@ CUSTOMER_COLUMNS = (
     "amount_at_risk",
     "next_action",
     "no_email",
+    "open_amount",
+    "promise_count",
     *ACTIONS,
 )
 
@@ -83,7 +86,7 @@ def decide(items, customers, levels, run_date, settings=None):
     settings = settings or Settings()
     run_date = as_timestamp(run_date)
     count = len(levels)
-    counted = _counted(items)
+    counted = _counted(_reminded(items, levels))
     grades = customers["grade"].reindex(counted["partner_id"]).to_numpy()
     offsets = [settings.grade_offsets.get(g, 0) for g in grades]
     limits = thresholds(levels, offsets) if count else np.zeros((len(counted), 0))
@@ -97,12 +100,32 @@ def decide(items, customers, levels, run_date, settings=None):
     counted["next_date"] = _next_dates(counted, limits, count)
     out = _per_customer(counted, customers, run_date, settings)
     out = _actions(out, counted, customers, levels, settings)
+    promised = counted.loc[counted["promise_until"] >= run_date]
+    # disputed items included: the periodic statement lists them
+    open_items = items.loc[items["residual"] >= ZERO_TOLERANCE]
+    out["open_amount"] = open_items.groupby("partner_id")["residual"].sum()
+    out["promise_count"] = promised.groupby("partner_id")["move_id"].nunique()
+    out[["open_amount", "promise_count"]] = out[["open_amount", "promise_count"]].fillna(0)
     listed = counted.loc[counted["reached"] > 0]
     listed = listed.loc[listed["partner_id"].isin(out.index[out["send"]])]
     lines = listed.assign(level=np.maximum(listed["reached"], listed["reminded"]))[
         ["item_id", "move_id", "partner_id", "dpd", "residual", "level"]
     ]
     return out[list(CUSTOMER_COLUMNS)], lines.reset_index(drop=True)
+
+
+def _reminded(items, levels):
+    """``reminded`` (the position of the highest level an item was listed at, 0 if never,
+    by the levels' days now) and ``broken`` (its promise broke and it was not reminded
+    since: a broken promise moves an item up one level, once)."""
+    days = levels["days"].to_numpy(dtype=float)
+    listed = items["reminded_days"].to_numpy(dtype=float)
+    position = np.searchsorted(days, np.nan_to_num(listed, nan=-np.inf), side="right")
+    since = pd.to_datetime(items["reminded_on"]) > pd.to_datetime(items["broken_on"])
+    return items.assign(
+        reminded=np.where(np.isnan(listed), 0, position),
+        broken=items["broken_on"].notna() & ~since,
+    )
 
 
 def _counted(items):
@@ -178,7 +201,7 @@ def empty_items():
     frame["due"] = pd.Series(dtype="datetime64[ns]")
     frame["residual"] = pd.Series(dtype=float)
     frame["excluded"] = pd.Series(dtype=bool)
-    frame["reminded"] = pd.Series(dtype="int64")
-    frame["broken"] = pd.Series(dtype=bool)
-    frame["promise_until"] = pd.Series(dtype="datetime64[ns]")
+    frame["reminded_days"] = pd.Series(dtype=float)
+    for name in ("reminded_on", "broken_on", "promise_until"):
+        frame[name] = pd.Series(dtype="datetime64[ns]")
     return frame

@@ -58,19 +58,13 @@ class ArDunningRun(models.AbstractModel):
         settled, _params = self.env["ar.refresh"]._open_items(company, run_date)
         items = settled[list(dunning.ITEM_COLUMNS)].copy()
         reminded = stored.reminded(self.env, company, items["item_id"].tolist())
-        days = pd.Series(reminded["days"].reindex(items["item_id"]).to_numpy(), index=items.index)
-        last = pd.Series(reminded["date"].reindex(items["item_id"]).to_numpy(), index=items.index)
-        level_days = np.array(levels.mapped("days"), dtype=float)
-        items["reminded"] = np.where(
-            days.isna(), 0, np.searchsorted(level_days, days.fillna(0), side="right")
-        )
+        items["reminded_days"] = reminded["days"].reindex(items["item_id"]).to_numpy()
+        items["reminded_on"] = reminded["date"].reindex(items["item_id"]).to_numpy()
         dispute = self.env.ref("ar_analytics.ar_overdue_reason_dispute", raise_if_not_found=False)
         items["excluded"] = items["move_id"].isin(stored.disputed_moves(self.env, company, dispute))
         pending, broken = stored.promises(self.env, company, run_date)
         items["promise_until"] = pending.reindex(items["move_id"]).to_numpy()
-        # a broken promise moves the item up one level, once: not if reminded since
-        broke = pd.Series(broken.reindex(items["move_id"]).to_numpy(), index=items.index)
-        items["broken"] = broke.notna() & ~(last > broke)
+        items["broken_on"] = broken.reindex(items["move_id"]).to_numpy()
         partners = sorted(
             set(items["partner_id"]) - {0} | set(stored.stated_partners(self.env, company))
         )
@@ -82,11 +76,6 @@ class ArDunningRun(models.AbstractModel):
             else pd.DataFrame({"days": [], **{name: [] for name in ACTION_FIELDS}})
         )
         out, lines = dunning.decide(items, states, frame, run_date, self._settings(company))
-        open_amounts = items.loc[items["residual"] > 0].groupby("partner_id")["residual"].sum()
-        out["open_amount"] = open_amounts.reindex(out.index).fillna(0.0)
-        promised = items.loc[items["promise_until"] >= pd.Timestamp(run_date)]
-        out["promise_count"] = promised.groupby("partner_id")["move_id"].nunique()
-        out["promise_count"] = out["promise_count"].reindex(out.index).fillna(0)
         return {
             "date": run_date,
             "levels": levels,

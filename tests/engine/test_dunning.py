@@ -52,9 +52,11 @@ def frames(items=ITEMS, customers=CUSTOMERS, **overrides):
             "partner_id": partner,
             "due": pd.Timestamp(due),
             "residual": residual,
-            "reminded": reminded,
+            # a level position in LEVELS as the days of that level
+            "reminded_days": LEVELS["days"][reminded - 1] if reminded else np.nan,
+            "reminded_on": pd.NaT,
             "excluded": excluded,
-            "broken": broken,
+            "broken_on": RUN - pd.Timedelta(days=1) if broken else pd.NaT,
             "promise_until": pd.Timestamp(promise) if promise else pd.NaT,
         }
         for n, (partner, due, residual, reminded, excluded, broken, promise) in enumerate(items)
@@ -125,9 +127,9 @@ def test_vector_lines_each_item_at_its_own_level(vector):
 def test_a_second_run_sends_nothing_more(vector):
     out, lines = vector
     items, customers = frames()
-    reminded = lines.set_index("item_id")["level"]
-    items["reminded"] = items["item_id"].map(reminded).fillna(items["reminded"]).astype(int)
-    items["broken"] = False
+    listed = lines.set_index("item_id")["level"].map(lambda n: LEVELS["days"][n - 1])
+    items["reminded_days"] = items["item_id"].map(listed).fillna(items["reminded_days"])
+    items["reminded_on"] = items["item_id"].map(lambda i: RUN if i in listed.index else pd.NaT)
     again, again_lines = dn.decide(items, customers, LEVELS, RUN)
     assert not again["send"].any()
     assert again_lines.empty
@@ -155,6 +157,17 @@ def test_offsets_never_reach_the_due_date():
     assert limits[1].tolist() == [-3, 7, 21, 45, 60]
     assert limits[2].tolist() == [-3, 14, 28, 52, 67]
     assert (np.diff(limits, axis=1) >= 0).all()
+
+
+def test_a_broken_promise_moves_up_once_and_open_amounts():
+    items, customers = frames()
+    out, _lines = dn.decide(items, customers, LEVELS, RUN)
+    assert out.loc[1, "open_amount"] == 800.0
+    assert out.loc[9, "promise_count"] == 1
+    # reminded after the promise broke: no second move up
+    items.loc[items["partner_id"] == 8, "reminded_on"] = RUN
+    out, _lines = dn.decide(items, customers, LEVELS, RUN)
+    assert out.loc[8, "send_level"] == 0
 
 
 def test_nothing_to_do():
