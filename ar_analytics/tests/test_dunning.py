@@ -244,6 +244,16 @@ class TestRun(DunningCase):
         invoice.ar_overdue_reason_id = False
         self.assertEqual(self._run(tomorrow).partner_id, disputed)
 
+    def test_a_level_can_attach_the_invoices(self):
+        self._level(2).attach_invoices = True
+        partner = self._customer("Invoices Attached")
+        invoice = self._overdue(partner, 10)
+        reminder = self._run()
+        names = reminder.message_id.attachment_ids.mapped("name")
+        self.assertEqual(names, [f"{invoice.name.replace('/', '_')}.pdf"])
+        # the statement follows when the queue sends the email
+        self.assertEqual(reminder.message_id.mail_ids.ar_statement_partner_id, partner)
+
     def test_no_email_address_falls_back_to_a_letter(self):
         partner = self._customer("Paper Only", email=False)
         self._overdue(partner, 10)
