@@ -6,6 +6,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..engine.constants import GRADE_LABELS, TIER_LABELS
+from .ar_security import MANAGER_GROUP
 
 
 class ArDunningState(models.Model):
@@ -71,6 +72,17 @@ class ArDunningState(models.Model):
                 raise ValidationError(
                     self.env._("Say why the reminders to %s are paused.", state.partner_id.name)
                 )
+
+    @api.model
+    def action_open_worklist(self):
+        """The worklist: the customers whose next action is due, the user's own ones first
+        filtered, everyone's for credit managers."""
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "ar_analytics.ar_dunning_state_action"
+        )
+        manager = self.env.user.has_group(MANAGER_GROUP)
+        action["context"] = {"search_default_due": 1, "search_default_mine": int(not manager)}
+        return action
 
     def action_log_call(self):
         """The call outcome form of this customer."""

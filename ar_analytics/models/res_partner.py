@@ -131,6 +131,22 @@ class ResPartner(models.Model):
         compute_sudo=True,
         groups=FIGURE_GROUPS,
     )
+    ar_dunning_last_date = fields.Date(
+        "Last reminder", compute="_compute_ar_dunning", compute_sudo=True, groups=FIGURE_GROUPS
+    )
+    ar_dunning_next_date = fields.Date(
+        "Next action", compute="_compute_ar_dunning", compute_sudo=True, groups=FIGURE_GROUPS
+    )
+    ar_dunning_collector_id = fields.Many2one(
+        "res.users",
+        "Collector",
+        compute="_compute_ar_dunning",
+        compute_sudo=True,
+        groups=FIGURE_GROUPS,
+    )
+    ar_dunning_paused_until = fields.Date(
+        "Paused until", compute="_compute_ar_dunning", compute_sudo=True, groups=FIGURE_GROUPS
+    )
     ar_statement_opt_out = fields.Boolean(
         "No periodic statement",
         help="The customer does not want its statement of account by email every period.",
@@ -319,6 +335,10 @@ class ResPartner(models.Model):
             state = states[partner]
             partner.ar_dunning_state_id = state
             partner.ar_dunning_level_id = state.level_id
+            partner.ar_dunning_last_date = state.last_reminder_date
+            partner.ar_dunning_next_date = state.next_action_date
+            partner.ar_dunning_collector_id = state.collector_id
+            partner.ar_dunning_paused_until = state.paused_until
 
     def action_ar_refresh(self):
         """Recompute the receivables figures of these customers in the allowed companies."""

@@ -153,6 +153,17 @@ class TestRun(DunningCase):
         self.assertEqual(message.attachment_ids.mapped("name"), ["Statement - Late Ltd.pdf"])
         state = self.env["ar.dunning.state"].search([("partner_id", "=", partner.id)])
         self.assertRecordValues(
+            partner,
+            [
+                {
+                    "ar_dunning_level_id": self._level(3).id,
+                    "ar_dunning_last_date": self.today,
+                    "ar_dunning_collector_id": self.collector.id,
+                    "ar_dunning_next_date": self.today + datetime.timedelta(days=13),
+                }
+            ],
+        )
+        self.assertRecordValues(
             state,
             [
                 {
@@ -460,6 +471,13 @@ class TestCollector(DunningCase):
         # the nightly run keeps the collector's date and sends nothing during the promise
         self._run()
         self.assertEqual(state.next_action_date, promised + datetime.timedelta(days=grace + 1))
+
+    def test_the_worklist_is_the_collectors_own_and_everyones_for_managers(self):
+        states = self.env["ar.dunning.state"]
+        mine = states.with_user(self.collector).action_open_worklist()["context"]
+        everyone = states.with_user(self.manager).action_open_worklist()["context"]
+        self.assertEqual((mine["search_default_mine"], mine["search_default_due"]), (1, 1))
+        self.assertEqual((everyone["search_default_mine"], everyone["search_default_due"]), (0, 1))
 
     def test_process_screen_previews_and_sends_the_selection(self):
         first = self._customer("Preview One")

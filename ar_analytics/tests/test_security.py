@@ -128,6 +128,10 @@ FIELDS = {
                 "ar_signal_severity",
                 "ar_signal_ids",
                 "ar_dunning_state_id",
+                "ar_dunning_last_date",
+                "ar_dunning_next_date",
+                "ar_dunning_collector_id",
+                "ar_dunning_paused_until",
                 "ar_statement_opt_out",
             ),
             FIGURE,
@@ -201,6 +205,7 @@ SERVER_ACTIONS = {
     "ar_analytics.ir_cron_ar_dunning_ir_actions_server": (),
     "ar_analytics.ar_dunning_run_action_server": COLLECTORS,
     "ar_analytics.ar_dunning_process_open": COLLECTORS,
+    "ar_analytics.ar_dunning_state_worklist": COLLECTORS,
 }
 #: menu xmlid -> roles that see it (the addon's own app, and one menu under Sales, whose own
 #: groups apply first)
@@ -252,6 +257,8 @@ METHODS = {
     # the wizards' and states' own ACLs say who may
     ("ar.dunning.call", "action_log"): "open",
     ("ar.dunning.state", "action_log_call"): "open",
+    # an action on a model the caller may read (its ACLs)
+    ("ar.dunning.state", "action_open_worklist"): "open",
     ("ar.dunning.state", "action_open_partner"): "open",
     ("ar.dunning.process.line", "action_preview"): "open",
     # the mail queue's, with the statement PDFs it waits for attached first
