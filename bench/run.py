@@ -583,21 +583,34 @@ def _status_mb(field):
     return float("nan")
 
 
-def memory_probe(db):
-    """In this fresh process: the resident memory before and at the peak of a full refresh."""
+def memory_probe(db, nightly=False):
+    """In this fresh process: the resident memory before and at the peak of a full refresh
+    of every company; with ``nightly``, of the nightly job (each company's refresh, then
+    its collection run on the same reads)."""
     with manage.odoo_env(db) as env:
         env["res.partner"].search([], limit=1)
         before = _status_mb("VmHWM")
         refresh = env["ar.refresh"].with_context(ar_snapshot=refresh_snapshot(env))
-        seconds, _count = timed(refresh._refresh)
+        if nightly:
+            companies = env["res.company"].search([("active", "=", True)])
+            seconds, _count = timed(lambda: [refresh._nightly(company) for company in companies])
+        else:
+            seconds, _count = timed(refresh._refresh)
         peak = _status_mb("VmHWM")
         env.cr.rollback()
     print(json.dumps({"before_mb": before, "peak_mb": peak, "seconds": seconds}))
 
 
-def probe(db):
+def probe(db, nightly=False):
     out = subprocess.run(
-        [sys.executable, __file__, "--db", db, "--memory-probe"],
+        [
+            sys.executable,
+            __file__,
+            "--db",
+            db,
+            "--memory-probe",
+            *(["--nightly"] if nightly else []),
+        ],
         capture_output=True,
         text=True,
         check=True,
@@ -654,9 +667,10 @@ def main(argv=None):
     parser.add_argument("--no-pdf", action="store_true")
     parser.add_argument("--batches", type=int, default=2, help="parallel batch processes")
     parser.add_argument("--memory-probe", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--nightly", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.memory_probe:
-        memory_probe(args.db)
+        memory_probe(args.db, args.nightly)
         return 0
     only = set(args.only.split(","))
     started = time.perf_counter()
@@ -690,6 +704,14 @@ def main(argv=None):
         bench.add("memory", "process before the refresh", memory["before_mb"], "MB")
         bench.add("memory", "peak during the refresh", memory["peak_mb"], "MB", "target <= 1024")
         bench.add("memory", "added by the refresh", memory["peak_mb"] - memory["before_mb"], "MB")
+        nightly = probe(args.db, nightly=True)
+        bench.add(
+            "memory",
+            "peak of the nightly job (refresh, then collection run)",
+            nightly["peak_mb"],
+            "MB",
+            "target <= 1024",
+        )
     if "growth" in only and args.sizes:
         say("\n5b. refresh time by book size")
         for db in [d for d in args.sizes.split(",") if d]:

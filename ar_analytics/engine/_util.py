@@ -67,3 +67,16 @@ def attach(frame, items, columns, names=None):
     for column, name in zip(columns, names or columns, strict=True):
         out[name] = items[column].to_numpy()[position[found]]
     return out
+
+
+def concat_parts(parts, by=None):
+    """The frames or Series ``parts`` (the rows of sets of items split by customer) as one:
+    those with rows concatenated and sorted by index, or stably by the columns ``by``. A
+    single one is returned as it is; when none has rows, the first (an empty part's dtypes
+    may differ from the others' and would change those of the concatenation)."""
+    parts = list(parts)
+    filled = [part for part in parts if len(part)] or parts[:1]
+    if len(filled) == 1:
+        return filled[0]
+    out = pd.concat(filled)
+    return out.sort_index() if by is None else out.sort_values(by, kind="stable")

@@ -39,7 +39,9 @@ def index_curve(days):
     return values if values.ndim else float(values)
 
 
-def observations(items_out, allocs, as_of, window_days=DEFAULT_WINDOW_DAYS, by="partner_id"):
+def observations(
+    items_out, allocs, as_of, window_days=DEFAULT_WINDOW_DAYS, by="partner_id", columns=()
+):
     """Cash observations of the window (section 2), one row per cash allocation.
 
     ``items_out`` is :func:`settle` output, ``allocs`` classified allocations (see
@@ -48,7 +50,7 @@ def observations(items_out, allocs, as_of, window_days=DEFAULT_WINDOW_DAYS, by="
     > 0.  Columns: item_id, move_id, partner_id, company_id (and ``by``), pay_date,
     ``a`` (company-currency value), ``dtp`` (pay_date - invoice_date), ``late``
     (pay_date - due, signed), ``terms`` (due - invoice_date), ``idx`` (index_curve of
-    late).
+    late), and the allocations' ``columns`` asked for.
     """
     as_of = as_timestamp(as_of)
     start = window_start(as_of, window_days)
@@ -57,7 +59,7 @@ def observations(items_out, allocs, as_of, window_days=DEFAULT_WINDOW_DAYS, by="
         & (allocs["max_date"] <= as_of)
         & (allocs["pay_date"] > start)
         & (allocs["pay_date"] <= as_of),
-        ["item_id", "pay_date", "value"],
+        ["item_id", "pay_date", "value", *columns],
     ]
     keys = [k for k in dict.fromkeys((*_ITEM_KEYS, by)) if k in items_out.columns]
     targets = items_out.loc[(items_out["move_type"] == MOVE_INVOICE) & (items_out["balance"] > 0)]

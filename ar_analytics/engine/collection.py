@@ -5,23 +5,61 @@ customer, the expected payment date of every open invoice, the expected cash by 
 month, and the early-warning signals found, each with its evidence figures.
 
 :func:`run` owns every join between the engine's parts (trend, forecast, expected, signals);
-the caller reads the inputs (:func:`reads` says which) and writes the result.
+the caller reads the inputs (:func:`reads` says which) and writes the result. A run in
+batches of customers gives the same result without holding the whole book:
+:func:`batch` keeps what a batch contributes (per-customer rows, the additive parts of the
+company series, the rows the expected payments' pools are made of) and :func:`combine`
+finishes from those; :func:`run` is :func:`combine` of a single batch.
 """
 
 import datetime
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from functools import reduce
 
 import numpy as np
 import pandas as pd
 
 from . import expected, forecast, signals, trend
+from ._util import concat_parts, group_index
 from .aging import validate_buckets
-from .constants import BASIS_DUE, SEVERITY_ALERT, SEVERITY_NONE, SEVERITY_RANK
+from .collection_signals import (
+    BROKEN_PROMISE,
+    DESCRIPTIONS,
+    Description,
+    broken_promises,
+    found_signals,
+    worst_severity,
+)
+from .constants import BASIS_DUE, SEVERITY_RANK
 from .settlement import prepare_frames, settle_prepared
+
+# The storage of the signals found is read here, with the run that finds them.
+__all__ = [
+    "BROKEN_PROMISE",
+    "DESCRIPTIONS",
+    "SEVERITY_RANK",
+    "Description",
+    "Inputs",
+    "Settings",
+    "active_months",
+    "batch",
+    "broken_promises",
+    "combine",
+    "customer_inputs",
+    "forecasts",
+    "found_signals",
+    "history_dates",
+    "reads",
+    "run",
+    "scope_frames",
+    "trend_frames",
+    "worst_severity",
+]
 
 #: a customer's collections are forecast from this many months of history on
 CUSTOMER_FORECAST_MIN_MONTHS = 12
+#: customers forecast at once: a forecast's grid arrays grow with their number
+FORECAST_CHUNK = 500
 #: the grade a downgrade is measured against: the grade this many days before
 GRADE_LOOKBACK_DAYS = 30
 SLOPES = ("invoiced", "collected", "collection_rate", "wadl", "cei")
@@ -40,7 +78,6 @@ SUMMARY_NUMBERS = (
     "forecast_next",
     "forecast_total",
 )
-BROKEN_PROMISE = "broken_promise"
 
 
 @dataclass
@@ -93,37 +130,101 @@ def run(items, allocs, as_of, settings=None, inputs=None):
     ``cash`` (:func:`expected.cash_rows`), ``signals`` ({(partner, signal): values} of the signals
     on) and ``severity`` (the worst severity of each customer with a signal on).
     """
+    return combine([batch(items, allocs, as_of, settings, inputs)], as_of, settings, inputs)
+
+
+def _stats(inputs):
+    return inputs.stats if inputs.stats is not None else pd.DataFrame(columns=["tier"])
+
+
+def batch(items, allocs, as_of, settings=None, inputs=None):
+    """What one batch of customers contributes to a collection run in batches: from its
+    items and allocations (all those of its customers, each customer in a single batch; the
+    items without a customer in one of them) and ``inputs`` restricted to its customers
+    (their tiers in ``stats``, history, credit and broken promises).
+
+    Returns a dict of small frames, none holding its items: ``partners`` (its items'
+    customers), ``series`` (the monthly series of each customer from its first active
+    month, :func:`active_months`), ``wadl`` (its customers' monthly WADL, customers x
+    months), ``company`` (:func:`trend.series_parts` by company), ``pools``
+    (:func:`expected.pool_inputs`: its open items and cash observations), ``items``
+    (:func:`signals.item_parts`), ``customers`` (:func:`customer_inputs`) and ``promises``
+    (:func:`broken_promises`).
+    """
     settings = settings or Settings()
     inputs = inputs or Inputs()
-    stats = inputs.stats if inputs.stats is not None else pd.DataFrame(columns=["tier"])
     buckets = validate_buckets(settings.buckets)
     items_cut, allocs_cut = prepare_frames(items, allocs, as_of)
     items_out = settle_prepared(items_cut, allocs_cut, as_of, buckets=buckets, basis=settings.basis)
     customers = trend.monthly_series(items_out, allocs_cut, as_of, by="partner_id")
-    totals = trend.monthly_series(items_out, allocs_cut, as_of, by="company_id")
-    months, summaries = trend_frames(customers, totals)
+    return {
+        "partners": group_index(items_out, "partner_id"),
+        "series": active_months(customers.loc[_customer_rows(customers)], "partner_id"),
+        "wadl": trend.series_matrix(customers, "wadl"),
+        "company": trend.series_parts(items_out, allocs_cut, as_of, by="company_id"),
+        "pools": expected.pool_inputs(items_out, allocs_cut, as_of),
+        "items": signals.item_parts(
+            items_out,
+            as_of,
+            since=_since(settings, as_of),
+            buckets=buckets,
+            thresholds=settings.thresholds,
+        ),
+        "customers": customer_inputs(items_out, allocs_cut, as_of, _stats(inputs), inputs),
+        "promises": broken_promises(inputs.promises, settings),
+    }
+
+
+def combine(batches, as_of, settings=None, inputs=None):
+    """The result of :func:`run` from the :func:`batch` results of every customer of the
+    company (at least one batch). Of ``inputs`` only ``stats`` is read: the tier of every
+    customer, by which the expected payments pool observations.
+
+    Per customer, the figures are those of a run on the whole book whatever the split, but
+    for the last bit of the sums pandas makes by another algorithm when a batch's keys come
+    sorted; the company's are sums of the batches' parts, equal to the whole book's to the
+    order of the float sums. The expected payments draw on the open items and observations
+    of every batch in the order of the frames of engine_contract.md
+    (:func:`expected.combine_pool_inputs`): with frames in that order, as extracted, their
+    figures are the whole book's."""
+    settings = settings or Settings()
+    stats = _stats(inputs or Inputs())
+    batches = list(batches)
+    partners = _partners(b["partners"] for b in batches)
+    totals = trend.series_from_parts(trend.combine_series_parts([b["company"] for b in batches]))
+    months, summaries = trend_frames(concat_parts(b["series"] for b in batches), totals)
     tiers = stats["tier"] if len(stats) else None
-    dates = expected.expected_dates(items_out, allocs_cut, as_of, tiers)
-    cash = expected.cash_rows(items_out, allocs_cut, as_of, tiers, settings.labels)
-    frame = signals.customer_signals(
-        items_out,
-        as_of,
-        monthly=customers,
-        customers=customer_inputs(items_out, allocs_cut, as_of, stats, inputs),
-        since=_since(settings, as_of),
-        buckets=buckets,
-        thresholds=settings.thresholds,
+    pools = expected.combine_pool_inputs(b["pools"] for b in batches)
+    frame = signals.signals_from_parts(
+        signals.combine_item_parts(b["items"] for b in batches),
+        partners,
+        concat_parts(b["wadl"] for b in batches),
+        concat_parts(b["customers"] for b in batches),
+        settings.thresholds,
     )
     found = found_signals(frame, settings)
-    found.update(broken_promises(inputs.promises, settings))
+    for part in batches:
+        found.update(part["promises"])
     return {
         "months": months,
         "summaries": summaries,
-        "expected_dates": dates,
-        "cash": cash,
+        "expected_dates": expected.dates_from(pools, tiers),
+        "cash": expected.cash_rows_from(pools, as_of, partners, tiers, settings.labels),
         "signals": found,
         "severity": worst_severity(found),
     }
+
+
+def _partners(indexes):
+    """The union of the batches' customers; a single batch's as they are."""
+    indexes = list(indexes)
+    # an empty index may have another dtype than the others'
+    return reduce(pd.Index.union, [index for index in indexes if len(index)] or indexes[:1])
+
+
+def _customer_rows(series):
+    """The rows of the customers (the items without one, partner 0, are no customer)."""
+    return series.index.get_level_values(0) != 0
 
 
 def _since(settings, as_of):
@@ -139,9 +240,10 @@ def active_months(series, by):
     return series[active.groupby(level=by).cummax()]
 
 
-def forecasts(series):
+def forecasts(series, chunk=FORECAST_CHUNK):
     """Forecast each group's collections from its active months: groups are forecast
-    together by length of history (the engine works on equal-length rows)."""
+    together by length of history (the engine works on equal-length rows), at most about
+    ``chunk`` at once."""
     matrix = trend.series_matrix(series, "collected")
     lengths = matrix.notna().sum(axis=1)
     parts = []
@@ -152,8 +254,18 @@ def forecasts(series):
         block = pd.DataFrame(
             np.vstack([row[~np.isnan(row)] for row in rows.to_numpy()]), index=rows.index
         )
-        parts.append(forecast.forecast_frame(block))
+        parts += [forecast.forecast_frame(piece) for piece in _pieces(block, chunk)]
     return pd.concat(parts) if parts else pd.DataFrame()
+
+
+def _pieces(block, size):
+    """The rows of ``block`` in pieces of at most about ``size`` rows, none of a single
+    row unless the block is: a row forecast among others gets the same figures whatever
+    the others, but alone numpy sums its values in another order (the last bits differ)."""
+    count = -(-len(block) // max(size, 3))
+    if count <= 1:
+        return [block]
+    return [block.iloc[rows] for rows in np.array_split(np.arange(len(block)), count)]
 
 
 def _future(summary, steps):
@@ -207,8 +319,7 @@ def trend_frames(customers, totals):
     months, with ``collections`` (collected, or the forecast of a forecast month); per
     group its summary. A customer is forecast from CUSTOMER_FORECAST_MIN_MONTHS months
     of history on; ``group`` is the customer (None for the company)."""
-    customers = customers.loc[customers.index.get_level_values(0) != 0]
-    customers = active_months(customers, "partner_id")
+    customers = active_months(customers.loc[_customer_rows(customers)], "partner_id")
     totals = active_months(totals, "company_id")
     history = customers.groupby(level="partner_id").size()
     long_enough = history.index[history >= CUSTOMER_FORECAST_MIN_MONTHS]
@@ -260,179 +371,3 @@ def customer_inputs(items_out, allocs, as_of, stats, inputs):
         ).to_numpy()
         frame.loc[known.index, "credit_limit"] = known["credit_limit"].to_numpy()
     return frame
-
-
-def _number(value):
-    return float(value) if value is not None and np.isfinite(value) else None
-
-
-def _column(suffix, convert=None):
-    """A reader of the signal's ``<signal>_<suffix>`` column (None when empty)."""
-    return lambda get, settings: (convert or (lambda value: value))(get(suffix))
-
-
-def _threshold(name):
-    """A reader of the company's threshold ``name`` (:class:`signals.SignalThresholds`)."""
-    return lambda get, settings: getattr(settings.thresholds, name)
-
-
-def _fixed(value):
-    return lambda get, settings: value
-
-
-def _day(value):
-    return str(pd.Timestamp(value).date())
-
-
-def _bucket_id(get, settings):
-    return settings.bucket_ids.get(str(get("bucket")))
-
-
-def _grades(get, settings):
-    return f"{get('before')}>{get('now')}"
-
-
-class Description(NamedTuple):
-    """How a signal of :func:`signals.customer_signals` is stored: its evidence figures
-    ({key: reader}; worded when read, in the reader's language), its value, its threshold
-    and its event (what identifies it while it stays on); each a reader ``(get, settings)``
-    of the customer's row."""
-
-    evidence: dict
-    value: object
-    threshold: object
-    event: object = _fixed("")
-
-
-_COUNT = _column("count", int)
-_AMOUNT = _column("amount", _number)
-DESCRIPTIONS = {
-    "due_soon": Description(
-        {"count": _COUNT, "amount": _AMOUNT, "date": _column("date", _day)},
-        _column("count"),
-        _threshold("due_soon_days"),
-        _column("date", _day),
-    ),
-    "new_overdue": Description({"count": _COUNT, "amount": _AMOUNT}, _column("count"), _fixed(0.0)),
-    "bucket_move": Description(
-        {
-            "count": _COUNT,
-            "amount": _AMOUNT,
-            "bucket": _column("bucket", str),
-            "bucket_id": _bucket_id,
-        },
-        _column("count"),
-        _threshold("alert_bucket_days"),
-        _column("bucket", str),
-    ),
-    "days_late_jump": Description(
-        {
-            "wadl": _column("wadl", _number),
-            "z": _column("z", _number),
-            "method": _column("method"),
-            "months": _column("months", lambda value: int(value or 0)),
-        },
-        _column("wadl"),
-        _threshold("jump_warn_z"),
-    ),
-    "ewma_drift": Description(
-        {"value": _column("value", _number), "limit": _column("ucl", _number)},
-        _column("value"),
-        _column("ucl", _number),
-    ),
-    "cusum": Description(
-        {"value": _column("value", _number), "limit": _threshold("cusum_h")},
-        _column("value"),
-        _threshold("cusum_h"),
-    ),
-    "index_drop": Description(
-        {key: _column(key, _number) for key in ("short", "long", "change")},
-        _column("change"),
-        _threshold("index_drop_warn"),
-    ),
-    "overdue_share": Description(
-        {key: _column(key, _number) for key in ("now", "before")},
-        _column("change"),
-        _threshold("overdue_share_rise"),
-    ),
-    "credit_utilisation": Description(
-        {key: _column(key, _number) for key in ("exposure", "limit", "ratio")},
-        _column("ratio"),
-        _threshold("utilisation_warn"),
-    ),
-    "grade_downgrade": Description(
-        {"before": _column("before"), "now": _column("now")}, _fixed(None), _fixed(None), _grades
-    ),
-}
-
-
-def _getter(name, row):
-    def get(suffix):
-        value = row[f"{name}_{suffix}"]
-        return None if pd.isna(value) else value
-
-    return get
-
-
-def found_signals(frame, settings):
-    """{(partner, signal): values} of the signals on in ``frame`` (the customer without a
-    partner left out): severity, evidence figures, amount at risk, value, threshold and
-    event, as :data:`DESCRIPTIONS` reads them."""
-    found = {}
-    frame = frame.loc[(frame.index != 0) & (frame["severity"] != SEVERITY_NONE)]
-    for name in signals.SIGNALS:
-        description = DESCRIPTIONS[name]
-        on = frame.loc[frame[name] != SEVERITY_NONE]
-        for partner_id, row in on.iterrows():
-            get = _getter(name, row)
-            found[int(partner_id), name] = {
-                "severity": row[name],
-                "evidence_data": {
-                    key: read(get, settings) for key, read in description.evidence.items()
-                },
-                "amount_at_risk": float(row[f"{name}_at_risk"]),
-                "value": description.value(get, settings),
-                "threshold": description.threshold(get, settings),
-                "event": description.event(get, settings),
-            }
-    return found
-
-
-def broken_promises(promises, settings):
-    """{(partner, "broken_promise"): values}: per customer, the invoices whose promise to pay
-    was broken (``promises``: partner_id, move_id and unpaid amount, one row per invoice),
-    their count and unpaid amount; an amount under the minimum amount is not raised."""
-    per_customer = {}
-    if promises is not None:
-        rows = promises[["partner_id", "move_id", "unpaid"]].itertuples(index=False)
-        # summed in the order read: a float sum depends on it
-        for partner_id, move_id, unpaid in rows:
-            count, amount, ids = per_customer.get(int(partner_id), (0, 0.0, []))
-            per_customer[int(partner_id)] = (
-                count + 1,
-                amount + float(unpaid),
-                [*ids, int(move_id)],
-            )
-    t = settings.thresholds
-    return {
-        (partner_id, BROKEN_PROMISE): {
-            "severity": SEVERITY_ALERT,
-            "evidence_data": {"count": count, "amount": amount},
-            "amount_at_risk": amount,
-            "value": count,
-            "threshold": settings.promise_grace_days,
-            "event": ",".join(map(str, sorted(ids))),
-        }
-        for partner_id, (count, amount, ids) in per_customer.items()
-        if amount >= t.min_amount - signals.SIGNAL_TOLERANCE
-    }
-
-
-def worst_severity(found):
-    """{partner: the worst severity of its signals on}."""
-    worst = {}
-    for (partner_id, _name), values in found.items():
-        rank = SEVERITY_RANK[values["severity"]]
-        worst[partner_id] = max(worst.get(partner_id, 0), rank)
-    labels = {rank: severity for severity, rank in SEVERITY_RANK.items()}
-    return {partner_id: labels[rank] for partner_id, rank in worst.items()}

@@ -11,7 +11,9 @@ cash of a period = sum of residual x probability, the probability that the item 
 paid in the period being the weight share of its pool's delays that land there.
 
 Pools are sorted once; every per-item figure is a ``searchsorted`` on the pool's
-cumulated weights, so no loop runs over items or customers.
+cumulated weights, so no loop runs over items or customers. The rows a pool is made of
+(:func:`pool_inputs`: open items and observations) are small: a run in batches of
+customers keeps those of each batch and gathers them (:func:`combine_pool_inputs`).
 
 :func:`payment_date_errors` backtests the expected dates against the actual payment dates
 and two naive dates (docs/metrics.md, "Expected payment dates against naive dates").
@@ -23,7 +25,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from ._util import as_timestamp, group_index, ratio
+from ._util import as_timestamp, concat_parts, group_index, ratio
 from .behaviour import observations, weighted_days
 from .constants import ZERO_TOLERANCE
 
@@ -48,6 +50,20 @@ CASH_LATER = "later"
 CASH_UNCERTAIN = "uncertain"
 #: Default labels of those rows ("%(date)s": the day after the last period).
 CASH_LABELS = {CASH_LATER: "From %(date)s on", CASH_UNCERTAIN: "Uncertain: no payment history"}
+
+
+#: Columns of the open items and of the observations of :class:`PoolInputs`.
+OPEN_COLUMNS = ["item_id", "move_id", "partner_id", "company_id", "residual", "due", "dpd"]
+OBSERVATION_COLUMNS = ["partial_id", "item_id", "partner_id", "company_id", "late", "a"]
+
+
+class PoolInputs(NamedTuple):
+    """What the expected payments of a set of items draw on (:func:`pool_inputs`): its open
+    positive items (:data:`OPEN_COLUMNS`) and the cash observations of its pools' history
+    (:data:`OBSERVATION_COLUMNS`), each in the order of the frames it was read from."""
+
+    open_items: pd.DataFrame
+    observations: pd.DataFrame
 
 
 class CashProjection(NamedTuple):
@@ -105,10 +121,36 @@ class _Pool:
         return ratio(self.cum[upto] - self.cum[first], self.cum[end] - self.cum[first])
 
 
-def _history(items_out, allocs, as_of, months):
+def _history(items_out, allocs, as_of, months, columns=()):
     start = as_timestamp(as_of - pd.DateOffset(months=months))
-    obs = observations(items_out, allocs, as_of, (as_of - start).days)
+    obs = observations(items_out, allocs, as_of, (as_of - start).days, columns=columns)
     return obs.loc[obs["a"] > 0]
+
+
+def pool_inputs(items_out, allocs, as_of, months=EXPECTED_HISTORY_MONTHS):
+    """The :class:`PoolInputs` of ``items_out`` (:func:`settle` output at as_of; ``allocs``:
+    classified allocations cut at as_of): its open items (residual >= 0.005) and its cash
+    observations (section 2) with pay_date in the last ``months`` months and a > 0."""
+    as_of = as_timestamp(as_of)
+    obs = _history(items_out, allocs, as_of, months, ["partial_id"])
+    open_items = items_out.loc[items_out["residual"] >= ZERO_TOLERANCE, OPEN_COLUMNS]
+    # the rows' labels are never read: a range index takes no memory
+    return PoolInputs(
+        open_items.reset_index(drop=True), obs[OBSERVATION_COLUMNS].reset_index(drop=True)
+    )
+
+
+def combine_pool_inputs(parts):
+    """The :class:`PoolInputs` of several sets of items split by customer as those of their
+    union: open items by item_id, observations by partial_id then item_id, the order of the
+    frames of engine_contract.md. The pools' cumulated weights, and so the figures drawn
+    from them, are then those of the union read in that order. A single set's inputs are
+    returned as they are."""
+    parts = list(parts)
+    return PoolInputs(
+        concat_parts([part.open_items for part in parts], ["item_id"]),
+        concat_parts([part.observations for part in parts], ["partial_id", "item_id"]),
+    )
 
 
 def _levels(open_items, obs, tiers):
@@ -122,12 +164,11 @@ def _levels(open_items, obs, tiers):
     return levels
 
 
-def _assign(items_out, allocs, as_of, tiers, months, min_obs):
-    """The open positive items, the pool level chosen per item (-1: none) and, per
-    level, ``(source, pool, key codes, first, end)`` with [first, end) the item's usable
+def _assign(pools, tiers, min_obs):
+    """The pool level chosen per open item of ``pools`` (-1: none) and, per level,
+    ``(source, pool, key codes, first, end)`` with [first, end) the item's usable
     observations (late > dpd when overdue, all when not yet due)."""
-    obs = _history(items_out, allocs, as_of, months)
-    open_items = items_out.loc[items_out["residual"] >= ZERO_TOLERANCE].copy()
+    open_items, obs = pools
     threshold = open_items["dpd"].where(open_items["dpd"] > 0, -np.inf).to_numpy()
     late = obs["late"].to_numpy(dtype="float64")
     weight = obs["a"].to_numpy(dtype="float64")
@@ -141,7 +182,7 @@ def _assign(items_out, allocs, as_of, tiers, months, min_obs):
         usable = (chosen < 0) & (code >= 0) & (end - first >= min_obs)
         chosen[usable] = level
         found.append((source, pool, code, first, end))
-    return open_items, chosen, found
+    return chosen, found
 
 
 def expected_payments(
@@ -166,8 +207,15 @@ def expected_payments(
     ``delay`` (lower amount-weighted median of late, NaN for due_date) and
     ``expected_date`` (due + delay; the due date when there is no usable pool).
     """
-    as_of = as_timestamp(as_of)
-    open_items, chosen, found = _assign(items_out, allocs, as_of, tiers, months, min_obs)
+    return payments_from(
+        pool_inputs(items_out, allocs, as_of, months), tiers=tiers, min_obs=min_obs
+    )
+
+
+def payments_from(pools, *, tiers=None, min_obs=EXPECTED_MIN_OBS):
+    """:func:`expected_payments` of the open items of ``pools`` (:class:`PoolInputs`)."""
+    open_items = pools.open_items
+    chosen, found = _assign(pools, tiers, min_obs)
     source = np.full(len(open_items), SOURCE_DUE, dtype=object)
     n_obs = np.zeros(len(open_items), dtype="int64")
     delay = np.full(len(open_items), np.nan)
@@ -229,9 +277,29 @@ def expected_cash(
     usable pool go to ``uncertain`` whole.  Periods: :func:`cash_periods`.  Returns a
     :class:`CashProjection` indexed by the groups of items_out.
     """
-    as_of = as_timestamp(as_of)
+    pools = pool_inputs(items_out, allocs, as_of, months)
+    index = group_index(items_out, by)
+    return cash_from(
+        pools, as_of, index, freq=freq, count=count, by=by, tiers=tiers, min_obs=min_obs
+    )
+
+
+def cash_from(
+    pools,
+    as_of,
+    index,
+    *,
+    freq=FREQ_WEEK,
+    count=None,
+    by="partner_id",
+    tiers=None,
+    min_obs=EXPECTED_MIN_OBS,
+):
+    """:func:`expected_cash` of the open items of ``pools`` (:class:`PoolInputs`), on the
+    groups ``index``."""
     periods = cash_periods(as_of, freq, count)
-    open_items, chosen, found = _assign(items_out, allocs, as_of, tiers, months, min_obs)
+    open_items = pools.open_items
+    chosen, found = _assign(pools, tiers, min_obs)
     due = open_items["due"].to_numpy()
     offsets = (periods["end"].to_numpy()[None, :] - due[:, None]) / np.timedelta64(1, "D")
     share = np.zeros((len(open_items), len(periods)))
@@ -243,7 +311,6 @@ def expected_cash(
     residual = open_items["residual"].to_numpy()
     amounts = residual[:, None] * np.diff(share, axis=1, prepend=0.0)
     with_pool = chosen >= 0
-    index = group_index(items_out, by)
     keys = open_items[by].to_numpy()
     table = pd.DataFrame(amounts, columns=pd.DatetimeIndex(periods["start"], name="start"))
     return CashProjection(
@@ -260,18 +327,23 @@ def _per_group(values, keys, index):
 def expected_dates(items_out, allocs, as_of, tiers=None):
     """Expected payment date and its source of every open invoice (its last open item's),
     indexed by move_id."""
-    payments = expected_payments(items_out, allocs, as_of, tiers=tiers)
-    moves = items_out.set_index("item_id")["move_id"].reindex(payments.index)
-    payments = payments.assign(move_id=moves.to_numpy()).sort_values("expected_date")
+    return dates_from(pool_inputs(items_out, allocs, as_of), tiers)
+
+
+def dates_from(pools, tiers=None):
+    """:func:`expected_dates` of the open items of ``pools`` (:class:`PoolInputs`)."""
+    payments = payments_from(pools, tiers=tiers)
+    moves = pools.open_items["move_id"].to_numpy()
+    payments = payments.assign(move_id=moves).sort_values("expected_date")
     last = payments.groupby("move_id").tail(1).set_index("move_id")
     return last[["expected_date", "source"]]
 
 
-def _cash_parts(items_out, allocs, as_of, tiers, labels, frequency):
+def _cash_parts(pools, as_of, index, tiers, labels, frequency):
     """(frequency, kind, sequence, label, start, end, amounts by customer) of one frequency:
     its periods, then the amounts expected later and the uncertain ones."""
     periods = cash_periods(as_of, frequency)
-    cash = expected_cash(items_out, allocs, as_of, freq=frequency, tiers=tiers)
+    cash = cash_from(pools, as_of, index, freq=frequency, tiers=tiers)
     rows = []
     for sequence, period in enumerate(periods.itertuples()):
         start, end = period.start.date(), period.end.date()
@@ -301,10 +373,17 @@ def cash_rows(items_out, allocs, as_of, tiers=None, labels=None):
     without one): one row per customer and period with an amount, then the amounts
     expected after the last period and the uncertain ones, each kind labelled
     (``labels``: as :data:`CASH_LABELS`)."""
+    pools = pool_inputs(items_out, allocs, as_of)
+    return cash_rows_from(pools, as_of, group_index(items_out, "partner_id"), tiers, labels)
+
+
+def cash_rows_from(pools, as_of, partners, tiers=None, labels=None):
+    """:func:`cash_rows` of the open items of ``pools`` (:class:`PoolInputs`); ``partners``:
+    the customers of the items (sorted)."""
     labels = labels or CASH_LABELS
     rows = []
     for frequency in (FREQ_WEEK, FREQ_MONTH):
-        rows += _cash_parts(items_out, allocs, as_of, tiers, labels, frequency)
+        rows += _cash_parts(pools, as_of, partners, tiers, labels, frequency)
     parts = []
     for frequency, kind, sequence, label, start, end, amounts in rows:
         amounts = amounts[amounts.abs() >= 0.005]

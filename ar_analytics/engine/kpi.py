@@ -311,7 +311,7 @@ def cei_dates(as_of, months=DEFAULT_CEI_MONTHS):
     return [as_timestamp(as_of - pd.DateOffset(months=k)) for k in range(months, -1, -1)]
 
 
-def _period_sales(items, bounds, by, index):
+def period_sales(items, bounds, by, index):
     """Net sales per group with invoice_date in each window (bounds[k-1], bounds[k]]."""
     sales = items.loc[items["move_type"].isin(SALES_MOVE_TYPES)]
     period = bounds.searchsorted(sales["invoice_date"].to_numpy(), side="left")
@@ -338,14 +338,22 @@ def monthly_cei(items_out, allocs, bounds, by="partner_id", index=None, balances
     points = pd.DatetimeIndex(sorted({as_timestamp(d) for d in bounds}))
     if index is None:
         index = group_index(items_out, by)
+    beg, sales, end, current = monthly_cei_parts(items_out, allocs, points, by, index, balances)
+    value = cei(beg, sales, 1, end, current)
+    return pd.DataFrame(np.asarray(value, dtype="float64"), index=index, columns=points[1:])
+
+
+def monthly_cei_parts(items_out, allocs, bounds, by, index, balances=None):
+    """The amounts of :func:`monthly_cei`, each a (groups of ``index`` x windows) array:
+    (Beg, S, EndTotal, EndCurrent). Sums over the items: the parts of several sets of
+    items add up to those of their union."""
+    points = pd.DatetimeIndex(sorted({as_timestamp(d) for d in bounds}))
     if balances is None:
         balances = ar_balances(items_out, allocs, points, by)
-    ends = points[1:]
     level = balances[points].reindex(index, fill_value=0.0).to_numpy()
-    current = current_ar_at(items_out, allocs, ends, by, index).to_numpy()
-    sales = _period_sales(items_out, points, by, index)
-    value = cei(level[:, :-1], sales, 1, level[:, 1:], current)
-    return pd.DataFrame(np.asarray(value, dtype="float64"), index=index, columns=ends)
+    current = current_ar_at(items_out, allocs, points[1:], by, index).to_numpy()
+    sales = period_sales(items_out, points, by, index)
+    return level[:, :-1], sales, level[:, 1:], current
 
 
 def cei_figures(

@@ -36,6 +36,7 @@ from .contribution import (
 from .figures import compute_all, partner_figures
 from .score import credit_scores
 from .settlement import prepare_frames, settle, settle_prepared
+from .totals import combine_parts, total_parts, totals_from_parts
 
 SALES_COLUMNS = [
     "partner_id",
@@ -116,6 +117,34 @@ def company_figures(contributions):
     }
 
 
+def _compute(items, allocs, as_of, settings, totals):
+    return compute_all(
+        items,
+        allocs,
+        as_of,
+        totals=totals,
+        recent_days=settings.recent_days,
+        buckets=settings.buckets,
+        basis=settings.basis,
+        window_days=settings.window_days,
+        min_obs=settings.min_obs,
+    )
+
+
+def _scored(bundle, settings):
+    """Per customer (and the no-customer key 0): behaviour, aging, scores and trend."""
+    scores = credit_scores(bundle["figures"], bundle["trend"], **settings.score)
+    return bundle["figures"].join(scores).join(bundle["trend"])
+
+
+def _ranked(figures, contributions, rfm_scores):
+    """The scored figures with their ranks and action labels, without the key 0."""
+    figures = figures.join(contributions).join(rfm_scores)
+    figures["tier"] = figures["tier"].fillna(TIER_GENERAL)
+    figures["action"] = action_labels(figures["tier"], figures["grade"]).to_numpy()
+    return figures[figures.index != 0]
+
+
 def refresh(items, allocs, as_of, settings, sales=None, given_ranks=None, others=None, totals=True):
     """Every figure of one company at ``as_of``.
 
@@ -130,32 +159,75 @@ def refresh(items, allocs, as_of, settings, sales=None, given_ranks=None, others
     (per invoice), ``contribution`` (the ranks) and ``company`` (:func:`company_figures`,
     or None without sales).
     """
-    bundle = compute_all(
-        items,
-        allocs,
-        as_of,
-        totals=totals,
-        recent_days=settings.recent_days,
-        buckets=settings.buckets,
-        basis=settings.basis,
-        window_days=settings.window_days,
-        min_obs=settings.min_obs,
-    )
-    figures = bundle["figures"]
-    scores = credit_scores(figures, bundle["trend"], **settings.score)
+    bundle = _compute(items, allocs, as_of, settings, totals)
+    figures = _scored(bundle, settings)
     if given_ranks is None:
         costed = sales() if callable(sales) else sales
         contributions, rfm_scores = _ranks_of(costed, as_of, settings, others)
     else:
         contributions, rfm_scores = given_ranks
-    figures = figures.join(scores).join(bundle["trend"]).join(contributions).join(rfm_scores)
-    figures["tier"] = figures["tier"].fillna(TIER_GENERAL)
-    figures["action"] = action_labels(figures["tier"], figures["grade"]).to_numpy()
     return {
-        "figures": figures[figures.index != 0],
+        "figures": _ranked(figures, contributions, rfm_scores),
         "totals": bundle["totals"],
         "items": bundle["items"],
         "moves": bundle["moves"],
+        "contribution": contributions,
+        "company": company_figures(contributions),
+    }
+
+
+def batch(items, allocs, as_of, settings, sales=None):
+    """What one batch of customers contributes to a refresh in batches (its items split
+    from the others' by customer): the figures that depend on its customers only.
+
+    ``sales``: the batch's costed sales lines, or a function returning them (as
+    :func:`refresh`). Returns a dict: ``figures`` (per customer, scored, not ranked),
+    ``moves`` (per invoice), ``parts`` (the pieces of the company totals,
+    :func:`totals.total_parts`) and ``summary`` (:func:`sales_summary`, what ranks its
+    customers). Only ``figures``, ``parts`` and ``summary`` are needed by :func:`combine`.
+    """
+    bundle = _compute(items, allocs, as_of, settings, totals=False)
+    parts = total_parts(
+        bundle["items"],
+        bundle["allocs"],
+        as_of,
+        buckets=settings.buckets,
+        window_days=settings.window_days,
+    )
+    figures = _scored(bundle, settings)
+    costed = sales() if callable(sales) else sales
+    return {
+        "figures": figures,
+        "moves": bundle["moves"],
+        "parts": parts,
+        "summary": sales_summary(costed, as_of, window_days=settings.window_days),
+    }
+
+
+def _filled(frames):
+    """The frames with rows (or the first one when none has): an empty frame's dtypes
+    would change those of the concatenation."""
+    return [frame for frame in frames if not frame.empty] or frames[:1]
+
+
+def combine(batches, as_of, settings):
+    """The result of :func:`refresh` (without ``items`` and ``moves``) from the
+    :func:`batch` results of every customer of the company: ranks among all the customers,
+    company totals from the batches' parts."""
+    summary = pd.concat(_filled([b["summary"] for b in batches])).sort_index()
+    contributions = contribution_ranks(summary, cutoffs=settings.tier_cutoffs)
+    rfm_scores = rfm_ranks(summary, as_of)
+    figures = pd.concat(_filled([b["figures"] for b in batches])).sort_index()
+    totals = totals_from_parts(
+        combine_parts([b["parts"] for b in batches]),
+        as_of,
+        buckets=settings.buckets,
+        window_days=settings.window_days,
+        min_obs=settings.min_obs,
+    )
+    return {
+        "figures": _ranked(figures, contributions, rfm_scores),
+        "totals": totals,
         "contribution": contributions,
         "company": company_figures(contributions),
     }

@@ -19,7 +19,7 @@ defaults are the constants of :mod:`signal_thresholds`, gathered in
 import numpy as np
 import pandas as pd
 
-from ._util import as_timestamp, group_index, ratio
+from ._util import as_timestamp, concat_parts, group_index, ratio
 from .aging import assign_buckets, validate_buckets
 from .behaviour import observations, payment_index
 from .constants import GRADES, SEVERITY_NONE, SEVERITY_RANK, ZERO_TOLERANCE
@@ -78,16 +78,19 @@ __all__ = [
     "UTILISATION_ALERT",
     "UTILISATION_WARN",
     "SignalThresholds",
+    "combine_item_parts",
     "credit_utilisation",
     "customer_signals",
     "grade_downgrade",
     "index_drop",
+    "item_parts",
     "item_signals",
     "matching_preset",
     "overdue_share_rise",
     "payment_index_windows",
     "preset_thresholds",
     "signal_columns",
+    "signals_from_parts",
 ]
 
 #: Payment index of the last INDEX_SHORT_DAYS minus the last INDEX_LONG_DAYS (3 and 12
@@ -260,21 +263,50 @@ def item_signals(items_out, as_of, *, since=None, buckets=None, thresholds=None)
     return out
 
 
-def _item_frame(items, by, index):
+def item_parts(items_out, as_of, *, since=None, buckets=None, thresholds=None, by="partner_id"):
+    """What :func:`customer_signals` reads off the items (:func:`item_signals`), per
+    customer: a dict of Series by ``by``, each holding only the customers concerned (the
+    count, amount and date of the items due soon, the count and amount of the new overdue
+    ones, the level, count, amount and oldest bucket of the bucket moves, the open
+    receivable and the overdue amount). The parts of several sets of items split by
+    customer, put together (:func:`combine_item_parts`), are those of their union."""
+    items = item_signals(items_out, as_of, since=since, buckets=buckets, thresholds=thresholds)
     out = {}
     for name in ("due_soon", "new_overdue"):
         flagged = items.loc[items[name]]
-        out[name] = severity_levels(index.isin(flagged[by]), False)
-        out[f"{name}_amount"] = _group(flagged.groupby(by)["residual"].sum(), index, 0.0)
-        out[f"{name}_count"] = _group(flagged.groupby(by).size(), index, 0)
-    out["due_soon_date"] = _group(items.loc[items["due_soon"]].groupby(by)["due"].min(), index)
+        out[f"{name}_amount"] = flagged.groupby(by)["residual"].sum()
+        out[f"{name}_count"] = flagged.groupby(by).size()
+    out["due_soon_date"] = items.loc[items["due_soon"]].groupby(by)["due"].min()
     moved = items.loc[items["bucket_move"] != SEVERITY_NONE]
-    level = moved["bucket_move"].map(SEVERITY_RANK)
-    out["bucket_move"] = _group(level.groupby(moved[by]).max(), index, 0)
-    out["bucket_move_amount"] = _group(moved.groupby(by)["residual"].sum(), index, 0.0)
-    out["bucket_move_count"] = _group(moved.groupby(by).size(), index, 0)
+    out["bucket_move"] = moved["bucket_move"].map(SEVERITY_RANK).groupby(moved[by]).max()
+    out["bucket_move_amount"] = moved.groupby(by)["residual"].sum()
+    out["bucket_move_count"] = moved.groupby(by).size()
     oldest = moved.sort_values("age", kind="stable").groupby(by)["bucket"].last()
-    out["bucket_move_bucket"] = _group(oldest, index)
+    out["bucket_move_bucket"] = oldest  # the bucket of the oldest item moved
+    out["receivable"] = items.groupby(by)["residual"].sum()
+    out["overdue"] = items.loc[items["dpd"] > 0].groupby(by)["residual"].sum()
+    return out
+
+
+def combine_item_parts(parts):
+    """The :func:`item_parts` of several sets of items split by customer as those of their
+    union (each Series by customer, sorted). A single set's parts are returned as they are."""
+    parts = list(parts)
+    return {name: concat_parts([part[name] for part in parts]) for name in parts[0]}
+
+
+def _item_frame(parts, index):
+    out = {}
+    for name in ("due_soon", "new_overdue"):
+        count = parts[f"{name}_count"]
+        out[name] = severity_levels(index.isin(count.index), False)
+        out[f"{name}_amount"] = _group(parts[f"{name}_amount"], index, 0.0)
+        out[f"{name}_count"] = _group(count, index, 0)
+    out["due_soon_date"] = _group(parts["due_soon_date"], index)
+    out["bucket_move"] = _group(parts["bucket_move"], index, 0)
+    out["bucket_move_amount"] = _group(parts["bucket_move_amount"], index, 0.0)
+    out["bucket_move_count"] = _group(parts["bucket_move_count"], index, 0)
+    out["bucket_move_bucket"] = _group(parts["bucket_move_bucket"], index)
     return out
 
 
@@ -289,13 +321,13 @@ def _group(values, index, fill=None):
 OPEN_RECEIVABLE_SIGNALS = ("days_late_jump", "ewma_drift", "cusum", "index_drop", "grade_downgrade")
 
 
-def _at_risk(parts, items, by, index, t):
+def _at_risk(parts, items, index, t):
     """Per signal (level, amount at risk) once the minimum amount applies: a signal whose
     amount at risk is under ``t.min_amount`` falls to none; a credit-limit alert whose
     amount over the limit is under it is judged again as a warning, so that a customer just
-    over its limit never gets less than one just under it."""
-    receivable = _group(items.groupby(by)["residual"].sum(), index, 0.0)
-    overdue = _group(items.loc[items["dpd"] > 0].groupby(by)["residual"].sum(), index, 0.0)
+    over its limit never gets less than one just under it. ``items``: :func:`item_parts`."""
+    receivable = _group(items["receivable"], index, 0.0)
+    overdue = _group(items["overdue"], index, 0.0)
     amounts = {name: parts[f"{name}_amount"] for name in ("due_soon", "new_overdue", "bucket_move")}
     amounts.update(dict.fromkeys(OPEN_RECEIVABLE_SIGNALS, receivable))
     amounts["overdue_share"] = overdue
@@ -356,15 +388,27 @@ def customer_signals(
     amount at risk is under its ``min_amount`` is none.
     """
     t = thresholds or SignalThresholds()
+    items = item_parts(items_out, as_of, since=since, buckets=buckets, thresholds=t, by=by)
+    wadl = None if monthly is None else series_matrix(monthly, "wadl")
+    return signals_from_parts(items, group_index(items_out, by), wadl, customers, t, by)
+
+
+def signals_from_parts(items, groups, wadl, customers, thresholds=None, by="partner_id"):
+    """:func:`customer_signals` from its parts: ``items`` (:func:`item_parts`), ``groups``
+    (the customers of the items), ``wadl`` (the ``wadl`` of :func:`monthly_series` by
+    customer as a customers x months frame, :func:`trend.series_matrix`; None: none) and
+    ``customers`` (as :func:`customer_signals`). The statistical detectors run on the
+    rows of every customer at once: their float results do not depend on how the
+    customers were split to gather the parts."""
+    t = thresholds or SignalThresholds()
     customers = pd.DataFrame() if customers is None else customers
-    wadl = pd.DataFrame() if monthly is None else series_matrix(monthly, "wadl")
-    index = group_index(items_out, by).union(wadl.index).union(customers.index).rename(by)
+    wadl = pd.DataFrame() if wadl is None else wadl
+    index = groups.union(wadl.index).union(customers.index).rename(by)
     if not len(index):
         return pd.DataFrame(index=index, columns=signal_columns())
     wadl = wadl.reindex(index).to_numpy(dtype="float64")
     customers = customers.reindex(index)
-    items = item_signals(items_out, as_of, since=since, buckets=buckets, thresholds=t)
-    parts = _item_frame(items, by, index)
+    parts = _item_frame(items, index)
     last = wadl.shape[1] - 1
     latest = wadl[:, last] if last >= 0 else np.full(len(index), np.nan)
     reference = wadl[:, max(last - t.jump_reference_months, 0) : max(last, 0)]
@@ -387,7 +431,7 @@ def customer_signals(
     }
     for name, out in levels.items():
         parts.update(_prefixed(name, out))
-    for name, (level, amount) in _at_risk(parts, items, by, index, t).items():
+    for name, (level, amount) in _at_risk(parts, items, index, t).items():
         parts[name], parts[f"{name}_at_risk"] = level, np.asarray(amount, dtype="float64")
     frame = pd.DataFrame(parts, index=index)
     frame["severity"] = severity_labels(frame[list(SIGNALS)].max(axis=1))

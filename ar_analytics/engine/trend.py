@@ -4,9 +4,11 @@
 months, the amounts invoiced and collected, the collection rate, WADP, WADL and CEI
 (sections 2 and 3 measured month by month) with their month-over-month and
 year-over-year changes and the rolling 3-month sums of the amounts;
-:func:`trend_slopes` gives the OLS slope of each figure per group.  Inputs are
-:func:`settle` output and the classified allocations cut at as_of
-(:func:`prepare_frames`).  Everything is grouped, never looped per customer.
+:func:`trend_slopes` gives the OLS slope of each figure per group; :func:`series_parts`
+gives the sums the series are made of, which add up over sets of customers (a run in
+batches, :func:`combine_series_parts`).  Inputs are :func:`settle` output and the
+classified allocations cut at as_of (:func:`prepare_frames`).  Everything is grouped,
+never looped per customer.
 """
 
 import numpy as np
@@ -15,7 +17,7 @@ import pandas as pd
 from ._util import as_timestamp, attach, group_index, ratio
 from .behaviour import observations
 from .constants import KIND_CASH, KIND_CREDIT_NOTE, MOVE_INVOICE, SALES_MOVE_TYPES
-from .kpi import monthly_cei
+from .kpi import cei, monthly_cei_parts
 
 #: Length of the monthly series (3 years: Holt-Winters needs 24 months plus a backtest).
 TREND_MONTHS = 36
@@ -30,6 +32,13 @@ SERIES_COLUMNS = (*AMOUNT_COLUMNS, *RATE_COLUMNS)
 MOM_LAG = 1
 YOY_LAG = 12
 ROLLING_MONTHS = 3
+#: Parts of :func:`series_parts`: the due cohort's cash, credit notes and booked amount of
+#: the collection rate; the weight, weighted days to pay and weighted days late of the
+#: observations; Beg, S, EndTotal and EndCurrent of the CEI.
+COHORT_PARTS = ("cohort_cash", "cohort_noted", "cohort_booked")
+PAID_PARTS = ("paid", "paid_days", "paid_late")
+CEI_PARTS = ("cei_beg", "cei_sales", "cei_end", "cei_current")
+PART_COLUMNS = (*AMOUNT_COLUMNS, *COHORT_PARTS, *PAID_PARTS, *CEI_PARTS)
 
 
 def series_months(as_of, months=TREND_MONTHS):
@@ -64,9 +73,9 @@ def _collected(items_out, allocs, by, index):
     return _table(cash, by, _month(cash["pay_date"]), cash["value"], index)
 
 
-def _collection_rate(items_out, allocs, by, index):
-    """Due cohort of each month measured at its month end (section 3 with as_of = the
-    month end and the window = the month)."""
+def _cohort(items_out, allocs, by, index):
+    """(cash, credit notes, booked) of the due cohort of each month measured at its month
+    end (section 3 with as_of = the month end and the window = the month)."""
     cohort = items_out.loc[(items_out["move_type"] == MOVE_INVOICE) & (items_out["balance"] > 0)]
     cohort = cohort.assign(_month=_month(cohort["due"]))
     cohort = cohort.assign(_end=cohort["_month"] + pd.offsets.MonthEnd(0))
@@ -77,26 +86,28 @@ def _collection_rate(items_out, allocs, by, index):
     cash = _table(alloc, by, alloc["_month"], alloc["value"].where(is_cash, 0.0), index)
     noted = _table(alloc, by, alloc["_month"], alloc["value"].where(~is_cash, 0.0), index)
     booked = _table(cohort, by, cohort["_month"], cohort["balance"], index)
-    return ratio(cash, booked - noted, positive=True)
+    return cash, noted, booked
 
 
 def _payment_days(items_out, allocs, as_of, by, index):
+    """(sum a, sum a*dtp, sum a*late) of the cash observations paid in each month."""
     start = index.levels[1][0]
     obs = observations(items_out, allocs, as_of, (as_of - start).days + 1, by)
     month = _month(obs["pay_date"])
     weight = _table(obs, by, month, obs["a"], index)
-    return {
-        column: ratio(_table(obs, by, month, obs["a"] * obs[days], index), weight)
-        for column, days in (("wadp", "dtp"), ("wadl", "late"))
-    }
+    return (
+        weight,
+        *(_table(obs, by, month, obs["a"] * obs[days], index) for days in ("dtp", "late")),
+    )
 
 
 def _monthly_cei(items_out, allocs, by, index):
-    """CEI of each month with N = 1 (section 3, "compute CEI monthly")."""
+    """(Beg, S, EndTotal, EndCurrent) of the CEI of each month with N = 1 (section 3,
+    "compute CEI monthly"), flat in the order of ``index``."""
     months = index.levels[1]
     bounds = [months[0] - pd.Timedelta(days=1), *(months + pd.offsets.MonthEnd(0))]
-    value = monthly_cei(items_out, allocs, bounds, by, index.levels[0])
-    return value.to_numpy().reshape(-1)
+    parts = monthly_cei_parts(items_out, allocs, bounds, by, index.levels[0])
+    return [np.asarray(part, dtype="float64").reshape(-1) for part in parts]
 
 
 def _changes(frame, by):
@@ -148,17 +159,57 @@ def monthly_series(items_out, allocs, as_of, months=TREND_MONTHS, by="partner_id
 
     Amounts of a month without activity are 0; rates and days are NaN (never 0).
     """
+    return series_from_parts(series_parts(items_out, allocs, as_of, months, by))
+
+
+def series_parts(items_out, allocs, as_of, months=TREND_MONTHS, by="partner_id"):
+    """The sums :func:`monthly_series` is made of, per (``by``, ``month``) (columns
+    :data:`PART_COLUMNS`): the amounts, the due cohort's cash, credit notes and booked
+    amount, the observations' weight and weighted days and the CEI's amounts. Every one is
+    a sum over the items: the parts of several sets of items add up to those of their
+    union (:func:`combine_series_parts`)."""
     as_of = as_timestamp(as_of)
     month_index = pd.DatetimeIndex(series_months(as_of, months), name="month")
     index = pd.MultiIndex.from_product([group_index(items_out, by), month_index])
     sales = items_out.loc[items_out["move_type"].isin(SALES_MOVE_TYPES)]
-    frame = pd.DataFrame(index=index)
-    frame["invoiced"] = _table(sales, by, _month(sales["invoice_date"]), sales["balance"], index)
-    frame["collected"] = _collected(items_out, allocs, by, index)
-    frame["collection_rate"] = _collection_rate(items_out, allocs, by, index)
-    for column, values in _payment_days(items_out, allocs, as_of, by, index).items():
-        frame[column] = values
-    frame["cei"] = _monthly_cei(items_out, allocs, by, index)
+    parts = pd.DataFrame(index=index)
+    parts["invoiced"] = _table(sales, by, _month(sales["invoice_date"]), sales["balance"], index)
+    parts["collected"] = _collected(items_out, allocs, by, index)
+    for name, values in zip(COHORT_PARTS, _cohort(items_out, allocs, by, index), strict=True):
+        parts[name] = values
+    days = _payment_days(items_out, allocs, as_of, by, index)
+    for name, values in zip(PAID_PARTS, days, strict=True):
+        parts[name] = values
+    for name, values in zip(CEI_PARTS, _monthly_cei(items_out, allocs, by, index), strict=True):
+        parts[name] = values
+    return parts
+
+
+def combine_series_parts(parts):
+    """The parts (:func:`series_parts`) of several sets of items split by group or by
+    customer, as those of their union: summed per (group, month). A single set's parts are
+    returned as they are (no sum, no float rounding)."""
+    parts = list(parts)
+    filled = [frame for frame in parts if len(frame)] or parts[:1]
+    if len(filled) == 1:
+        return filled[0]
+    return pd.concat(filled).groupby(level=[0, 1], sort=True).sum()
+
+
+def series_from_parts(parts):
+    """:func:`monthly_series` from its parts (:func:`series_parts`, or
+    :func:`combine_series_parts` of several), grouped as they are."""
+    by = parts.index.names[0]
+    frame = pd.DataFrame(index=parts.index)
+    frame["invoiced"] = parts["invoiced"]
+    frame["collected"] = parts["collected"]
+    frame["collection_rate"] = ratio(
+        parts["cohort_cash"], parts["cohort_booked"] - parts["cohort_noted"], positive=True
+    )
+    for column, days in (("wadp", "paid_days"), ("wadl", "paid_late")):
+        frame[column] = ratio(parts[days], parts["paid"])
+    beg, sales, end, current = (parts[name].to_numpy(dtype="float64") for name in CEI_PARTS)
+    frame["cei"] = cei(beg, sales, 1, end, current)
     return pd.concat([frame, _changes(frame, by)], axis=1)[series_columns()]
 
 

@@ -19,6 +19,7 @@ from . import ar_backtest
 from . import ar_backtest_predictor
 from . import ar_item_closing
 from . import ar_refresh
+from . import ar_refresh_batches
 from . import ar_refresh_request
 from . import ar_credit_rules
 from . import ar_credit_checked_mixin

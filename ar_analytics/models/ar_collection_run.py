@@ -39,10 +39,10 @@ class ArCollectionRun(models.AbstractModel):
         )
 
     @api.model
-    def _run_company(self, company, as_of=None, notify=True, frames=None):
-        """The collection run of one company; ``frames``: the (items, allocs) the nightly
-        refresh extracted at ``as_of``, read again when not given. Returns the number of
-        active signals."""
+    def _run_company(self, company, as_of=None, notify=True, reads=None):
+        """The collection run of one company; ``reads``: those of the nightly refresh at
+        ``as_of`` (``ar.refresh._book``), the company read again when not given. Returns
+        the number of active signals."""
         [(locked,)] = self.env.execute_query(
             SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", COLLECTION_LOCK, company.id)
         )
@@ -52,15 +52,17 @@ class ArCollectionRun(models.AbstractModel):
         started = time.perf_counter()
         refresh = self.env["ar.refresh"]
         as_of = as_of or refresh._default_as_of(company)
-        items, allocs = frames if frames is not None else refresh._extract(company, as_of)
         since = self._since(company, as_of)
-        result = collection.run(
-            items,
-            allocs,
-            as_of,
-            self._settings(company, since),
-            self._inputs(company, as_of, items),
-        )
+        settings = self._settings(company, since)
+        if reads is not None and reads.count > 1:
+            result = self._run_batches(company, as_of, settings, reads)
+        else:
+            items, allocs = (
+                reads.frames(1) if reads is not None else refresh._extract(company, as_of)
+            )
+            inputs = self._inputs(company, as_of, items)
+            result = collection.run(items, allocs, as_of, settings, inputs)
+            del items, allocs
         stored.write_trend(self.env, company, as_of, result["months"], result["summaries"])
         stored.write_expected_dates(self.env, company, result["expected_dates"])
         stored.write_cash(self.env, company, as_of, result["cash"])
@@ -113,10 +115,12 @@ class ArCollectionRun(models.AbstractModel):
         )
 
     @api.model
-    def _inputs(self, company, as_of, items):
+    def _inputs(self, company, as_of, items, stats=None, promises=None):
         """What the signals read from the database: tiers, score history, credit exposure
-        (core's figures, when the company uses credit limits) and broken promises."""
-        stats = stored.customer_stats(self.env, company)
+        (core's figures, when the company uses credit limits) and broken promises; for a
+        batch of customers, its ``stats`` and ``promises`` (the company's, cut)."""
+        if stats is None:
+            stats = stored.customer_stats(self.env, company)
         partner_ids, dates = collection.reads(items, stats, as_of)
         credit = None
         if company.account_use_credit_limit:
@@ -125,8 +129,33 @@ class ArCollectionRun(models.AbstractModel):
             stats=stats,
             history=stored.history_at(self.env, company, dates, partner_ids),
             credit=credit,
-            promises=stored.broken_promises(self.env, company, as_of),
+            promises=stored.broken_promises(self.env, company, as_of)
+            if promises is None
+            else promises,
         )
+
+    @api.model
+    def _run_batches(self, company, as_of, settings, reads):
+        """``collection.run``'s result from the batches of the nightly refresh's ``reads``
+        (``collection.batch`` each, ``collection.combine``): the memory of one batch. Each
+        batch's inputs are its customers' (those with stored figures and no item too)."""
+        stats = stored.customer_stats(self.env, company)
+        promises = stored.broken_promises(self.env, company, as_of)
+        stats_batch = reads.batch_numbers(stats.index)
+        promises_batch = reads.batch_numbers(promises["partner_id"])
+        parts = []
+        for number in range(1, reads.count + 1):
+            items, allocs = reads.frames(number)
+            inputs = self._inputs(
+                company,
+                as_of,
+                items,
+                stats=stats.loc[stats_batch == number],
+                promises=promises.loc[promises_batch == number],
+            )
+            parts.append(collection.batch(items, allocs, as_of, settings, inputs))
+            del items, allocs
+        return collection.combine(parts, as_of, settings, collection.Inputs(stats=stats))
 
     # -- signals -------------------------------------------------------------------------------
     @api.model
@@ -182,12 +211,16 @@ class ArCollectionRun(models.AbstractModel):
     def _update_signals(self, updates, as_of):
         """The open signals still on, in one statement (severity, evidence, last seen); an
         escalation to alert after a warning keeps the row, so it is notified then."""
-        if updates:
-            stored.update_signals(
-                self.env,
-                [row.id for row, _values in updates],
-                [self._signal_vals(values, as_of) for _row, values in updates],
-            )
+        if not updates:
+            return
+        rows = []
+        for row, values in updates:
+            vals = self._signal_vals(values, as_of)
+            # at the precision create stores them: the statement bypasses the fields
+            for name in ("amount_at_risk", "value", "threshold"):
+                vals[name] = row._fields[name].convert_to_cache(vals[name], row)
+            rows.append(vals)
+        stored.update_signals(self.env, [row.id for row, _values in updates], rows)
 
     # -- activities ----------------------------------------------------------------------------
     @api.model

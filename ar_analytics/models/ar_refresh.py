@@ -5,7 +5,6 @@ This model holds the orchestration: locks, crons, the queue of customers to refr
 
 import datetime
 import logging
-import time
 from functools import partial
 
 from odoo import api, fields, models
@@ -17,6 +16,7 @@ from .. import engine
 from ..engine import pipeline
 from ..store import extract, frames, grades
 from ..store import figures as stored
+from ..store import stored as stored_reads
 
 _logger = logging.getLogger(__name__)
 
@@ -97,22 +97,21 @@ class ArRefresh(models.AbstractModel):
 
     # -- computation (as of any date) ----------------------------------------------------------
     @api.model
-    def _compute(
-        self, company, as_of, partner_ids=None, buckets=None, basis=None, ranks=None, reads=()
-    ):
+    def _compute(self, company, as_of, partner_ids=None, buckets=None, basis=None, ranks=None):
         """Every figure of one company at ``as_of``, from the data as it stood then, without
         storing anything (``engine.pipeline.refresh``'s result, with the ``settings`` used
-        and the frames of the caller's ``reads``). Reports, history and backtests call this."""
+        and the frames extracted). Reports, history, backtests and the refreshes of some
+        customers call this; the full refresh goes through ``_compute_batches``."""
         settings = self._settings(company, buckets, basis)
         items, allocs = self._extract(company, as_of, partner_ids)
-        # the sales lines (and the caller's reads) are read by the database while the engine
-        # computes (in a second connection with the nightly job's snapshot)
+        # the sales lines are read by the database while the engine computes (in a second
+        # connection with the nightly job's snapshot)
         env = self.env if partner_ids is None else self.with_context(ar_snapshot=None).env
         sales_reads = [] if ranks else [extract.sales_read(env, company, as_of, partner_ids)]
-        later = frames.frames_later(env, [*sales_reads, *reads])
+        later = frames.frames_later(env, sales_reads)
         others = None
         if partner_ids is not None and ranks is None:
-            others = extract.stored_summary(self.env, company, partner_ids)
+            others = stored_reads.stored_summary(self.env, company, partner_ids)
         result = pipeline.refresh(
             items,
             allocs,
@@ -123,7 +122,6 @@ class ArRefresh(models.AbstractModel):
             others=others,
             totals=partner_ids is None,
         )
-        result["reads"] = later()[len(sales_reads) :]
         result["settings"] = settings
         result["frames"] = (items, allocs)
         return result
@@ -149,9 +147,9 @@ class ArRefresh(models.AbstractModel):
         side)."""
         return self._refresh_extracted(company, as_of, partner_ids, ranks)[0]
 
-    def _refresh_extracted(self, company, as_of=None, partner_ids=None, ranks=None):
-        """``_refresh_company``, returning (rows written, the (items, allocs) extracted, or
-        None when another full refresh was running)."""
+    def _refresh_extracted(self, company, as_of=None, partner_ids=None, ranks=None, keep=False):
+        """``_refresh_company``, returning (rows written, with ``keep`` the reads of a full
+        refresh (``_book``), still open, else None)."""
         if not self._lock_company(company, wait=partner_ids is not None):
             _logger.info(
                 "receivables figures of %s: another full refresh is running, this one is skipped",
@@ -159,26 +157,15 @@ class ArRefresh(models.AbstractModel):
             )
             return 0, None
         as_of = as_of or self._default_as_of(company)
-        started = time.perf_counter()
-        # a full refresh reads the stored per-invoice figures while the engine computes
-        reads = (
-            [] if partner_ids is not None else [extract.stored_moves_read(self.env, company, None)]
-        )
-        result = self._compute(company, as_of, partner_ids, ranks=ranks, reads=reads)
-        written = self._store(company, as_of, result, partner_ids)
         if partner_ids is None:
-            _logger.info(
-                "receivables figures of %s as of %s: %d customers (%d rows changed) in %.1f s",
-                company.name,
-                as_of,
-                len(result["figures"]),
-                written,
-                time.perf_counter() - started,
-            )
-        return written, result["frames"]
+            return self._refresh_in_batches(company, as_of, keep=keep)
+        result = self._compute(company, as_of, partner_ids, ranks=ranks)
+        return self._store(company, as_of, result, partner_ids), None
 
     def _store(self, company, as_of, result, partner_ids):
-        """Write the result of ``_compute`` for the scope; returns the customer rows written."""
+        """Write the result of ``_compute`` for the scope (of ``_compute_batches`` for the
+        company: its per-invoice figures are written batch by batch); returns the customer
+        rows written."""
         figures, now = result["figures"], fields.Datetime.now()
         written = stored.write_customers(self.env, company, as_of, now, figures, partner_ids)
         unapplied = self.env["ar.aging.bucket"]._unapplied_buckets(company)[company.id]
@@ -186,8 +173,8 @@ class ArRefresh(models.AbstractModel):
         stored.write_aging(self.env, company, figures, buckets, unapplied.id)
         self._apply_grades(company, partner_ids)
         stored.write_history(self.env, company, as_of, figures)
-        moves = result["reads"][0] if partner_ids is None else None
-        stored.write_moves(self.env, company, result["moves"], partner_ids, stored=moves)
+        if "moves" in result:
+            stored.write_moves(self.env, company, result["moves"], partner_ids)
         if partner_ids is None:
             stored.write_company(self.env, company, as_of, now, result, len(figures))
             company.sudo().ar_last_refresh = now
@@ -238,45 +225,6 @@ class ArRefresh(models.AbstractModel):
             )
         return locked
 
-    # -- partner batches (docs/scaling.md) -----------------------------------------------------
-    @api.model
-    def _ranks(self, company, as_of):
-        """(contribution, rfm) of every customer of the company: the figures of a customer
-        that depend on the others' (its ABC tier and revenue rank, its RFM quintiles)."""
-        return pipeline.ranks(self._extract_sales(company, as_of), as_of, self._settings(company))
-
-    @api.model
-    def _partner_batches(self, company, size):
-        """The company's customers in batches of ``size`` (``store.extract.customer_batches``):
-        each batch is refreshed on its own (``_refresh_batch``), in any order, by any worker."""
-        return extract.customer_batches(self.env, company, size)
-
-    @api.model
-    def _refresh_batch(self, company, partner_ids, as_of=None):
-        """Refresh one batch of the company's customers, ranked among all customers; the
-        company totals are refreshed by ``_refresh_totals``."""
-        as_of = as_of or self._default_as_of(company)
-        return self.sudo()._refresh_company(
-            company, as_of, set(partner_ids), ranks=self._ranks(company, as_of)
-        )
-
-    @api.model
-    def _refresh_totals(self, company, as_of=None):
-        """Refresh the company totals only (every customer computed, none written); skipped
-        while a full refresh of the company runs (it writes them), after the batches under
-        way (the lock of a full refresh)."""
-        if not self._lock_company(company, wait=False):
-            _logger.info(
-                "receivables totals of %s: a full refresh is running, this one is skipped",
-                company.name,
-            )
-            return
-        as_of = as_of or self._default_as_of(company)
-        result = self.sudo()._compute(company, as_of)
-        now = fields.Datetime.now()
-        stored.write_company(self.env, company, as_of, now, result, len(result["figures"]))
-        company.sudo().ar_last_refresh = now
-
     # -- entry points ----------------------------------------------------------------------------
     @api.model
     def _refresh(self, companies=None, partner_ids=None, as_of=None):
@@ -296,18 +244,23 @@ class ArRefresh(models.AbstractModel):
         """Full refresh of ``company`` at the top level of a fresh transaction (the nightly
         job): the sales lines are read by a second connection in this transaction's
         snapshot while the engine computes (``store.frames.frames_later``). Returns
-        ``_refresh_extracted``'s (rows written, frames extracted)."""
+        ``_refresh_extracted``'s (rows written, its reads still open, or None)."""
         snapshot = frames.clean_snapshot(self.env)
-        return self.with_context(ar_snapshot=snapshot)._refresh_extracted(company, as_of)
+        refresh = self.with_context(ar_snapshot=snapshot)
+        return refresh._refresh_extracted(company, as_of, keep=True)
 
     @api.model
     def _nightly(self, company):
         """The nightly job of one company: its figures refreshed, then the collection run
-        (trend, forecast, expected payments, signals) on them and on the same extraction."""
+        (trend, forecast, expected payments, signals) on them, on the same reads."""
         as_of = self._default_as_of(company)
-        _written, extracted = self._refresh_in_snapshot(company, as_of)
-        collection = self.env["ar.collection.run"].sudo()
-        collection._run_company(company, as_of=as_of, frames=extracted)
+        _written, reads = self._refresh_in_snapshot(company, as_of)
+        try:
+            collection = self.env["ar.collection.run"].sudo()
+            collection._run_company(company, as_of=as_of, reads=reads)
+        finally:
+            if reads is not None:
+                reads.close()
 
     @api.model
     def _cron_refresh(self):

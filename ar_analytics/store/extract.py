@@ -9,7 +9,8 @@ from odoo.fields import Domain
 from odoo.tools import SQL
 
 from .arrays import array
-from .frames import EXTRACT_SETTINGS, empty, identifiers, query_frame, typed
+from .frames import BATCH, EXTRACT_SETTINGS, empty, identifiers, query_frame, typed
+from .scope import batch_number, contacts, partner_domain
 
 ITEM_COLUMNS = [
     "item_id",
@@ -50,8 +51,8 @@ MOVE_FIGURES = {
     "writeoff_share": ("ar_writeoff_share", "float8"),
 }
 
-# above this many items, the allocations are read for the whole company and kept for the
-# items in pandas (a join with hundreds of thousands of ids plans badly); below, by id
+# above this many items, the allocations are read in one pass over the company's partials
+# and kept for the items (a join with hundreds of thousands of ids plans badly); below, by id
 ALLOC_BY_ID_LIMIT = 100000
 
 
@@ -102,40 +103,69 @@ def _allocation_side(as_of, side, await_bank):
     )
 
 
-def _allocations(company, item_ids, as_of, await_bank):
+def _allocations(company, item_ids, as_of, await_bank, batch=False, firsts=None):
     """Allocations of ALLOC_COLUMNS: one row per partial reconciliation dated up to as_of
     and item on either side of it (two rows when both are), with its counterpart line.
 
     For a few items, by id, each side through its index. For many, every partial of the
     company's receivable accounts in one pass over the partials and the lines, both sides
     at once (both lines of a partial share their account, and max_date is the later of
-    their dates): a superset that the caller narrows to the items."""
-    if len(item_ids) <= ALLOC_BY_ID_LIMIT:
+    their dates): a superset that the caller narrows to the items; for many items of a
+    ``batch`` of customers, the partials' sides are first kept for the items (hashed), so
+    that only the batch's counterparts are looked up. ``item_ids`` None: that superset for
+    a full refresh (:func:`batched_reads`), with ``firsts`` each row led by its item's
+    batch."""
+    if item_ids is not None and len(item_ids) <= ALLOC_BY_ID_LIMIT:
         return SQL(
             "WITH items AS MATERIALIZED (SELECT unnest(%s) AS id) %s UNION ALL %s",
             array(item_ids, "int4"),
             _allocation_side(as_of, "debit", await_bank),
             _allocation_side(as_of, "credit", await_bank),
         )
+    sides = SQL(
+        """SELECT part.id, part.amount, part.max_date, side.item_id, side.counterpart_id,
+                  side.item_amount
+             FROM account_partial_reconcile part
+            CROSS JOIN LATERAL (
+                   VALUES (part.debit_move_id, part.credit_move_id, part.debit_amount_currency),
+                          (part.credit_move_id, part.debit_move_id, part.credit_amount_currency)
+                  ) AS side(item_id, counterpart_id, item_amount)
+            WHERE part.max_date <= %s AND part.company_id = %s""",
+        as_of,
+        company.id,
+    )
+    if batch:
+        # fenced (OFFSET 0): the counterparts are joined to the batch's sides only
+        sides = SQL("%s AND side.item_id IN (SELECT id FROM items) OFFSET 0", sides)
+    lead, item_join = SQL(), SQL()
+    if firsts is not None:
+        lead = SQL(
+            "%s, ", batch_number(SQL("COALESCE(ip.commercial_partner_id, il.partner_id)"), firsts)
+        )
+        item_join = SQL(
+            """JOIN account_move_line il ON il.id = part.item_id
+          LEFT JOIN res_partner ip ON ip.id = il.partner_id"""
+        )
     return SQL(
         """
-        SELECT part.id, side.item_id, cp.id, side.item_amount::float8, part.amount::float8,
-               part.max_date, %(counterpart)s
-          FROM account_partial_reconcile part
-         CROSS JOIN LATERAL (
-                VALUES (part.debit_move_id, part.credit_move_id, part.debit_amount_currency),
-                       (part.credit_move_id, part.debit_move_id, part.credit_amount_currency)
-               ) AS side(item_id, counterpart_id, item_amount)
-          JOIN account_move_line cp ON cp.id = side.counterpart_id
+        %(items)s
+        SELECT %(lead)s part.id, part.item_id, cp.id, part.item_amount::float8,
+               part.amount::float8, part.max_date, %(counterpart)s
+          FROM (%(sides)s) AS part
+          JOIN account_move_line cp ON cp.id = part.counterpart_id
           JOIN account_move cpm ON cpm.id = cp.move_id
      LEFT JOIN account_payment pay ON pay.id = cpm.origin_payment_id
-         WHERE part.max_date <= %(as_of)s AND part.company_id = %(company)s
-           AND cp.account_id IN (SELECT id FROM account_account
+          %(item_join)s
+         WHERE cp.account_id IN (SELECT id FROM account_account
                                   WHERE account_type = 'asset_receivable')
         """,
+        items=SQL("WITH items AS MATERIALIZED (SELECT unnest(%s) AS id)", array(item_ids, "int4"))
+        if batch
+        else SQL(),
+        lead=lead,
+        item_join=item_join,
+        sides=sides,
         counterpart=_counterpart(await_bank),
-        as_of=as_of,
-        company=company.id,
     )
 
 
@@ -152,7 +182,7 @@ def items_query(env, company, as_of, partner_ids=None, open_only=False):
         ]
     )
     if partner_ids is not None:
-        domain &= Domain("partner_id", "in", contacts(env, partner_ids))
+        domain &= partner_domain("partner_id", contacts(env, partner_ids), partner_ids)
     query = env["account.move.line"]._search(domain)
     if open_only:
         # the candidates' ids first: PostgreSQL cannot tell how few they are (the closing
@@ -162,21 +192,6 @@ def items_query(env, company, as_of, partner_ids=None, open_only=False):
             SQL("%s = ANY(%s)", SQL.identifier(query.table, "id"), array(candidates, "int4"))
         )
     return query
-
-
-def contacts(env, partner_ids):
-    """The contacts of the commercial partners ``partner_ids`` (archived ones too), by
-    id: the lines are filtered on their partner, which is indexed; a join to the
-    partners, filtered on the commercial partner, is planned as a scan of every line
-    of the company from about a hundred customers."""
-    env["res.partner"].flush_model(["commercial_partner_id"])
-    rows = env.execute_query(
-        SQL(
-            "SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%s)",
-            array(sorted(partner_ids), "int4"),
-        )
-    )
-    return [row[0] for row in rows]
 
 
 def _settled_join(query, line, as_of):
@@ -218,9 +233,10 @@ def _settled_join(query, line, as_of):
     }
 
 
-def _items_select(env, company, as_of, partner_ids, open_only):
+def _items_select(env, company, as_of, partner_ids, open_only, firsts=None):
     """The SELECT of ITEM_COLUMNS on the lines of :func:`items_query`, joined once to their
-    move and partner (one scan of the lines, record rules applied)."""
+    move and partner (one scan of the lines, record rules applied); ``firsts``: each row
+    led by its customer's batch (:func:`batched_reads`)."""
     query = items_query(env, company, as_of, partner_ids, open_only)
     line = query.table
     query.add_join(
@@ -240,13 +256,21 @@ def _items_select(env, company, as_of, partner_ids, open_only):
         if open_only
         else identifiers(line, balance="balance", amount_currency="amount_currency")
     )
+    lead = SQL()
+    if firsts is not None:
+        partner = SQL(
+            "COALESCE(ar_partner.commercial_partner_id, %s)", SQL.identifier(line, "partner_id")
+        )
+        lead = SQL("%s, ", batch_number(partner, firsts))
     return query.select(
         SQL(
-            """%(id)s, %(move)s, COALESCE(ar_partner.commercial_partner_id, %(partner)s, 0),
+            """%(lead)s %(id)s, %(move)s,
+               COALESCE(ar_partner.commercial_partner_id, %(partner)s, 0),
                %(company)s, ar_move.move_type,
                (ar_move.origin_payment_id IS NOT NULL OR ar_move.statement_line_id IS NOT NULL),
                %(date)s, COALESCE(ar_move.invoice_date, %(date)s), %(maturity)s,
                %(balance)s::float8, %(amount_currency)s::float8, %(currency)s""",
+            lead=lead,
             **identifiers(
                 line,
                 id="id",
@@ -262,6 +286,42 @@ def _items_select(env, company, as_of, partner_ids, open_only):
     )
 
 
+def batched_reads(env, company, as_of, firsts):
+    """The reads (``(query, columns, order_by)``) of :func:`extract` for a full refresh,
+    each over the whole company in one plan: with several batches (their ``firsts``
+    customers, ``store.scope.batch_number``) each row led by its batch and ordered by it,
+    parsed one batch at a time (``store.frames.Batched``); ``firsts`` None: one batch. The
+    allocations are those of every partial of the company, a superset that
+    :func:`batch_allocations` narrows to a batch's items: read without waiting for them."""
+    env.execute_query(EXTRACT_SETTINGS)
+    _flush(env)
+    lead = [] if firsts is None else [BATCH]
+    return [
+        (
+            _items_select(env, company, as_of, None, False, firsts),
+            [*lead, *ITEM_COLUMNS],
+            ["item_id"],
+        ),
+        (
+            _allocations(company, None, as_of, payments_await_bank(env), firsts=firsts),
+            [*lead, *ALLOC_COLUMNS],
+            ["partial_id", "item_id"],
+        ),
+    ]
+
+
+def batch_allocations(items, allocs):
+    """The allocations of :func:`batched_reads` of one batch, narrowed to its ``items``."""
+    return allocs[allocs["item_id"].isin(items["item_id"])].reset_index(drop=True)
+
+
+def _flush(env):
+    env["account.move.line"].flush_model()
+    env["account.move"].flush_model()
+    env["account.partial.reconcile"].flush_model()
+    env["account.payment"].flush_model(["state"])
+
+
 def extract(env, company, as_of, partner_ids=None, open_only=False):
     """(items, allocs) frames of engine_contract.md for one company at as_of;
     ``open_only``: only the items with a residual at as_of, each with that residual as
@@ -270,22 +330,24 @@ def extract(env, company, as_of, partner_ids=None, open_only=False):
     selected = _items_select(env, company, as_of, partner_ids, open_only)
     # for the transaction, whose remaining queries are the refresh's writes
     env.execute_query(EXTRACT_SETTINGS)
-    env["account.move.line"].flush_model()
-    env["account.move"].flush_model()
-    env["account.partial.reconcile"].flush_model()
-    env["account.payment"].flush_model(["state"])
+    _flush(env)
     items = query_frame(env, selected, ITEM_COLUMNS, ["item_id"])
     if open_only:
         return items, typed(empty(ALLOC_COLUMNS), ALLOC_COLUMNS, [])
     # the items already fetched (record rules applied once, not re-evaluated)
     allocs = query_frame(
         env,
-        _allocations(company, items["item_id"].tolist(), as_of, payments_await_bank(env)),
+        _allocations(
+            company,
+            items["item_id"].tolist(),
+            as_of,
+            payments_await_bank(env),
+            batch=partner_ids is not None,
+        ),
         ALLOC_COLUMNS,
         ["partial_id", "item_id"],
     )
-    allocs = allocs[allocs["item_id"].isin(items["item_id"])].reset_index(drop=True)
-    return items, allocs
+    return items, batch_allocations(items, allocs)
 
 
 def _join_cogs(query, line, company, partner_ids):
@@ -348,11 +410,11 @@ def _join_sale_cost(env, query, line, company):
     return so_cost
 
 
-def sales_read(env, company, as_of, partner_ids=None):
+def sales_read(env, company, as_of, partner_ids=None, firsts=None):
     """(query, columns, order) of the sales lines: one row per product line of the company's
     posted customer invoices and credit notes dated up to as_of, untaxed revenue in company
     currency, and the candidate costs (metrics.md section 0) that ``engine.pipeline.sales_costs``
-    chooses from."""
+    chooses from; ``firsts``: every batch's, each row led by its batch (:func:`batched_reads`)."""
     domain = Domain(
         [
             ("company_id", "=", company.id),
@@ -363,7 +425,7 @@ def sales_read(env, company, as_of, partner_ids=None):
         ]
     )
     if partner_ids is not None:
-        domain &= Domain("move_id.partner_id", "in", contacts(env, partner_ids))
+        domain &= partner_domain("move_id.partner_id", contacts(env, partner_ids), partner_ids)
     # joined to the ORM's query (record rules applied): one scan of the lines
     query = env["account.move.line"]._search(domain)
     line = query.table
@@ -378,18 +440,23 @@ def sales_read(env, company, as_of, partner_ids=None):
     )
     _join_cogs(query, line, company, partner_ids)
     so_cost = _join_sale_cost(env, query, line, company)
+    partner = SQL(
+        "COALESCE(ar_partner.commercial_partner_id, %s)", SQL.identifier(move, "partner_id")
+    )
+    lead = SQL() if firsts is None else SQL("%s, ", batch_number(partner, firsts))
     return (
         query.select(
             SQL(
-                """COALESCE(ar_partner.commercial_partner_id, %(partner)s),
+                """%(lead)s %(partner)s,
                    %(move)s, %(move_type)s, %(invoice_date)s,
                    (-%(balance)s)::float8, %(product)s,
                    (%(quantity)s
                     * CASE WHEN %(move_type)s = 'out_refund' THEN -1 ELSE 1 END)::float8,
                    ar_cogs.amount::float8, %(so_cost)s""",
+                lead=lead,
+                partner=partner,
                 **identifiers(
                     move,
-                    partner="partner_id",
                     move="id",
                     move_type="move_type",
                     invoice_date="invoice_date",
@@ -399,6 +466,7 @@ def sales_read(env, company, as_of, partner_ids=None):
             )
         ),
         [
+            *([] if firsts is None else [BATCH]),
             "partner_id",
             "move_id",
             "move_type",
@@ -411,86 +479,6 @@ def sales_read(env, company, as_of, partner_ids=None):
         ],
         ["move_id", "product_id", "revenue", "quantity"],
     )
-
-
-def stored_summary(env, company, excluded):
-    """``engine.sales_summary`` of the company's other customers, from their stored
-    figures (stored revenue is NULL for a customer without sales); the last invoice
-    date is the stored as-of date minus the stored recency."""
-    rows = env.execute_query(
-        SQL(
-            """
-        SELECT partner_id, revenue::float8, cost_of_sales::float8,
-               COALESCE(margin_approximate, FALSE), as_of - recency_days, frequency
-          FROM ar_customer_stat
-         WHERE company_id = %s AND revenue IS NOT NULL AND partner_id <> ALL(%s)
-        """,
-            company.id,
-            array([int(p) for p in excluded], "int4"),
-        )
-    )
-    summary = pd.DataFrame(
-        rows,
-        columns=[
-            "partner_id",
-            "revenue",
-            "cost",
-            "margin_approximate",
-            "last_invoice",
-            "frequency",
-        ],
-    ).set_index("partner_id")
-    summary["revenue"] = summary["revenue"].astype("float64")
-    summary["cost"] = summary["cost"].astype("float64")
-    summary["margin_approximate"] = summary["margin_approximate"].astype(bool)
-    summary["last_invoice"] = pd.to_datetime(summary["last_invoice"])
-    summary["frequency"] = summary["frequency"].fillna(0).astype("int64")
-    return summary
-
-
-def stored_moves_read(env, company, partner_ids):
-    """(query, columns, order) of the per-invoice figures stored for the scope."""
-    scope = SQL("m.company_id = %s AND m.ar_computed", company.id)
-    if partner_ids is not None:
-        # by contact: account_move.partner_id is indexed, commercial_partner_id is not
-        scope = SQL(
-            "%s AND m.partner_id = ANY(%s)",
-            scope,
-            array(contacts(env, partner_ids), "int4"),
-        )
-    return (
-        SQL(
-            "SELECT m.id, %s FROM account_move m WHERE %s",
-            SQL(", ").join(SQL.identifier("m", field) for field, _type in MOVE_FIGURES.values()),
-            scope,
-        ),
-        ["move_id", *MOVE_FIGURES],
-        ["move_id"],
-    )
-
-
-def customer_batches(env, company, size):
-    """The company's customers (commercial partners with receivable items, or with
-    stored figures to clear) in batches of ``size``, by id: each batch is refreshed on
-    its own (``_refresh_batch``), in any order, by any worker."""
-    rows = env.execute_query(
-        SQL(
-            """
-        SELECT DISTINCT COALESCE(p.commercial_partner_id, l.partner_id)
-          FROM account_move_line l
-          JOIN account_account a ON a.id = l.account_id
-          JOIN res_partner p ON p.id = l.partner_id
-         WHERE l.company_id = %(company)s AND l.parent_state = 'posted'
-           AND a.account_type = 'asset_receivable'
-         UNION
-        SELECT partner_id FROM ar_customer_stat WHERE company_id = %(company)s
-         ORDER BY 1
-        """,
-            company=company.id,
-        )
-    )
-    ids = [row[0] for row in rows]
-    return [ids[i : i + size] for i in range(0, len(ids), size)]
 
 
 def standard_prices(env, company, product_ids):

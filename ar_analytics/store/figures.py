@@ -13,8 +13,9 @@ from ..models.ar_figures_mixin import FIGURES, FLAGS
 from ..models.ar_score_history import HISTORY_FIGURES, SCORE_STEP
 from . import writer
 from .arrays import array, sql_values, unnest
-from .extract import MOVE_FIGURES, stored_moves_read
+from .extract import MOVE_FIGURES
 from .frames import query_frame
+from .stored import stored_moves_read
 
 
 def figure_columns(figures, mapping, flags=None, as_of=None, now=None):
@@ -201,12 +202,12 @@ def _changed_moves(moves, stored):
     return changed
 
 
-def write_moves(env, company, moves, partner_ids, stored=None):
+def write_moves(env, company, moves, partner_ids, stored=None, clear=True):
     """Per-invoice figures on account.move: compared in pandas with the stored figures of
-    the scope (read here, or ``stored``: read by ``extract.stored_moves_read`` before
-    anything was written); only the moves whose figures changed are written, and the moves
-    of the scope that are no longer posted receivables are cleared. Returns the number of
-    moves written."""
+    the scope (read here, or ``stored``: read by ``stored.stored_moves_read`` before
+    anything was written); only the moves whose figures changed are written, and (with
+    ``clear``) the moves of the scope that are no longer posted receivables are cleared.
+    Returns the number of moves written."""
     moves = moves.copy()
     on_time = moves["paid_on_time"]
     moves["paid_on_time"] = np.where(
@@ -227,8 +228,21 @@ def write_moves(env, company, moves, partner_ids, stored=None):
             }
         )
         writer.update(env, "account.move", columns, audit=False, extra=computed)
-    stale = stored.index[~stored.index.isin(moves.index)]
+    stale = stored.index[~stored.index.isin(moves.index)] if clear else stored.index[:0]
+    _clear_moves(env, stale)
+    return int(changed.sum()) + len(stale)
+
+
+def _clear_moves(env, stale):
     fields = [field for field, _type in MOVE_FIGURES.values()]
     writer.clear(env, "account.move", fields, stale, extra=[SQL("ar_computed = FALSE")])
     writer.invalidate(env, "account.move", ["ar_computed"])
-    return int(changed.sum()) + len(stale)
+
+
+def clear_moves(env, known, computed):
+    """Clear the per-invoice figures of the moves ``known`` (the ids of those stored) that
+    are not ``computed`` (the ids of every move a refresh in batches computed): after its
+    last batch, the moves that are no longer posted receivables. Returns their number."""
+    stale = known[~np.isin(known, computed)]
+    _clear_moves(env, stale.tolist())
+    return len(stale)

@@ -4,10 +4,12 @@ and booleans as 0/1; the text goes through a temporary file, so the peak memory 
 frame, not the text as well. Unlike a cursor fetched in chunks, COPY lets PostgreSQL plan
 parallel workers."""
 
+import io
 import logging
 import tempfile
 import threading
 from contextlib import closing
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -41,6 +43,7 @@ FLOAT_COLUMNS = (
     "writeoff_share",
 )
 EPOCH = np.datetime64("1970-01-01", "D")
+BATCH = "batch"
 
 
 def copy_statement(query, columns):
@@ -54,8 +57,15 @@ def copy_statement(query, columns):
         else SQL.identifier("q", name)
         for name in columns
     )
+    # a read of every batch of a refresh in batches (its first column ``batch``) comes
+    # batch after batch, so that each batch's rows can be parsed alone (Batched)
+    order = SQL(" ORDER BY 1") if columns[0] == BATCH else SQL()
     return SQL(
-        "COPY (SELECT %s FROM (%s) AS q(%s)) TO STDOUT WITH (FORMAT csv)", outputs, query, names
+        "COPY (SELECT %s FROM (%s) AS q(%s)%s) TO STDOUT WITH (FORMAT csv)",
+        outputs,
+        query,
+        names,
+        order,
     )
 
 
@@ -63,6 +73,21 @@ def read_copy(cr, statement, columns, order_by):
     """The frame of a COPY ``statement`` (text, as mogrified) run on the cursor ``cr``."""
     with tempfile.TemporaryFile() as text:
         cr.copy_expert(statement, text)
+        return parse_copy(text, columns, order_by)
+
+
+def copy_to_file(cr, statement, columns, order_by):
+    """(the temporary file holding the CSV text of a COPY ``statement``, columns, order_by):
+    read now, parsed later by :func:`parse_copy` (the text is on disk meanwhile, not in
+    memory)."""
+    text = tempfile.TemporaryFile()  # noqa: SIM115 (closed by parse_copy)
+    cr.copy_expert(statement, text)
+    return text, columns, order_by
+
+
+def parse_copy(text, columns, order_by):
+    """The typed frame of the CSV ``text`` (a file, at the end of what COPY wrote)."""
+    with text:
         size = text.tell()
         text.seek(0)
         frame = (
@@ -83,6 +108,65 @@ def read_copy(cr, statement, columns, order_by):
             else empty(columns)
         )
     return typed(frame, columns, order_by)
+
+
+def batch_spans(text, count):
+    """The byte spans ``[(start, end)]`` of batches 1 to ``count`` in the CSV ``text`` of a
+    read ordered by its first column, the batch (:func:`copy_statement`): binary searches
+    on the file, none of it parsed."""
+    size = text.seek(0, 2)
+
+    def line_from(offset):
+        # the start of the first line that starts at or after offset
+        if offset == 0:
+            return 0
+        text.seek(offset - 1)
+        text.readline()
+        return text.tell()
+
+    def batch_at(start):
+        if start >= size:
+            return count + 1
+        text.seek(start)
+        return int(text.readline().split(b",", 1)[0])
+
+    def first_of(batch):
+        low, high = 0, size
+        while low < high:
+            middle = (low + high) // 2
+            if batch_at(line_from(middle)) >= batch:
+                high = middle
+            else:
+                low = middle + 1
+        return line_from(low)
+
+    starts = [first_of(batch) for batch in range(1, count + 2)]
+    return list(pairwise(starts))
+
+
+class Batched:
+    """A read of every batch of a refresh in batches (first column ``batch``), held on disk
+    as CSV text and parsed one batch at a time: the memory of one batch's frame. A read
+    without that column is one batch."""
+
+    def __init__(self, copied, count):
+        self.text, self.columns, self.order_by = copied  # as copy_to_file returns it
+        if self.columns[0] == BATCH:
+            self.spans = batch_spans(self.text, count)
+        else:
+            self.spans = [(0, self.text.seek(0, 2))]
+
+    def frame(self, batch):
+        """The typed frame of ``batch`` (1 to count), without the batch column."""
+        start, end = self.spans[batch - 1]
+        self.text.seek(start)
+        chunk = io.BytesIO(self.text.read(end - start))
+        chunk.seek(0, 2)
+        frame = parse_copy(chunk, self.columns, self.order_by)
+        return frame.drop(columns=BATCH) if self.columns[0] == BATCH else frame
+
+    def close(self):
+        self.text.close()
 
 
 def empty(columns):
@@ -141,7 +225,7 @@ def clean_snapshot(env):
     return snapshot
 
 
-def frames_later(env, reads):
+def frames_later(env, reads, files=()):
     """The frames of ``reads`` (``(query, columns, order_by)``, as ``query_frame``) read
     one after the other in a thread, on a second connection that imports this
     transaction's snapshot (``pg_export_snapshot``): the database extracts while this
@@ -149,13 +233,18 @@ def frames_later(env, reads):
     frames. Only with the context's ``ar_snapshot`` (``clean_snapshot``, exported by the
     nightly job at the top of the transaction of one company's refresh, before it wrote
     anything: the refresh writes nothing these reads see before they are done); without
-    it, read here and now."""
+    it, read here and now.
+
+    ``files``: reads whose text the thread then copies to temporary files, one after the
+    other, not parsed (the returned function's ``file(n)``: the n-th ``copy_to_file``
+    result, waited for): the reads of every batch of a refresh in batches, held on disk
+    until each batch's turn (``Batched``)."""
     statements = [prepared(env, *read) for read in reads]
+    later = [prepared(env, *read) for read in files]
     snapshot = env.context.get("ar_snapshot")
     if not snapshot:
-        frames = [read_copy(env.cr, *statement) for statement in statements]
-        return lambda: frames
-    result, imported = {}, threading.Event()
+        return _read_here(env, statements, later)
+    result, imported, copied = {"files": []}, threading.Event(), threading.Condition()
 
     def read():
         try:
@@ -165,11 +254,19 @@ def frames_later(env, reads):
                 imported.set()
                 cr.execute(EXTRACT_SETTINGS)
                 result["frames"] = [read_copy(cr, *statement) for statement in statements]
+                for statement in later:
+                    text = copy_to_file(cr, *statement)
+                    with copied:
+                        result["files"].append(text)
+                        copied.notify_all()
                 cr.rollback()
         except Exception as error:  # noqa: BLE001 (raised again in the caller's thread)
             result["error"] = error
         finally:
             imported.set()
+            with copied:
+                result["finished"] = True
+                copied.notify_all()
 
     thread = threading.Thread(target=read, name="ar_extract", daemon=True)
     thread.start()
@@ -179,8 +276,7 @@ def frames_later(env, reads):
     if "error" in result and not result.get("imported"):
         # no second connection (a full pool, a refused import): read here
         _logger.warning("receivables extraction in one connection: %s", result["error"])
-        frames = [read_copy(env.cr, *statement) for statement in statements]
-        return lambda: frames
+        return _read_here(env, statements, later)
 
     def wait():
         thread.join()
@@ -188,4 +284,25 @@ def frames_later(env, reads):
             raise result["error"]
         return result["frames"]
 
+    def file(number):
+        with copied:
+            copied.wait_for(lambda: "finished" in result or len(result["files"]) > number)
+        if "error" in result:
+            raise result["error"]
+        return result["files"][number]
+
+    return _waiting(wait, file)
+
+
+def _read_here(env, statements, later):
+    """:func:`frames_later`'s reads made here and now, in this transaction's connection."""
+    frames = [read_copy(env.cr, *statement) for statement in statements]
+    files = [copy_to_file(env.cr, *statement) for statement in later]
+    return _waiting(lambda: frames, files.__getitem__)
+
+
+def _waiting(wait, file):
+    """``wait``, with ``wait.file(n)``: the n-th read copied to a file, once copied (the
+    following ones may still be under way)."""
+    wait.file = file
     return wait

@@ -16,3 +16,4 @@ from . import test_views
 from . import test_wizard_book
 from . import test_menus
 from . import test_screens
+from . import test_batches

@@ -340,13 +340,22 @@ class TestRefreshConcurrency(TransactionCase):
             self.assertIn(
                 late.id, set(env["ar.refresh"]._extract_sales(self._company(env), as_of)["move_id"])
             )
-        # the nightly job's refresh: sales lines and stored invoice figures read beside it,
-        # the same figures as a refresh that reads everything itself
-        readers.clear()
-        with self._cursor() as env, patch.object(frames, "read_copy", spy):
+        # the nightly job's refresh: items, sales lines and stored invoice figures read
+        # beside it while it reads the allocations, the same figures as a refresh that
+        # reads everything itself
+        copies, real_copy = [], frames.copy_to_file
+
+        def copy_spy(cr, statement, columns, order_by):
+            copies.append((cr, columns[0]))
+            return real_copy(cr, statement, columns, order_by)
+
+        with self._cursor() as env, patch.object(frames, "copy_to_file", copy_spy):
             company = self._company(env)
-            env["ar.refresh"]._refresh_in_snapshot(company)
-            self.assertEqual(len([cr for cr in readers if cr is not env.cr]), 2)
+            _written, reads = env["ar.refresh"]._refresh_in_snapshot(company)
+            reads.close()
+            beside = [column for cr, column in copies if cr is not env.cr]
+            self.assertEqual(beside, ["item_id", "partner_id", "move_id"])
+            self.assertEqual([column for cr, column in copies if cr is env.cr], ["partial_id"])
             figures = self._snapshot(env)
             self.assertEqual(env["ar.refresh"]._refresh_company(company), 0, "nothing changed")
             self.assertEqual(self._snapshot(env), figures)
