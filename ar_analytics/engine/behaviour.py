@@ -114,18 +114,12 @@ def payment_behaviour(items_out, obs, as_of, window_days=DEFAULT_WINDOW_DAYS, by
     return out
 
 
-def payment_index(items_out, obs, by="partner_id", min_obs=DEFAULT_MIN_OBS):
-    """Payment index per group (section 2; PAYDEX-style, never call it PAYDEX).
-
-    ``sum(w*idx)/sum(w)`` over the window's cash observations (``w = a``,
-    ``idx = index_curve(late)``) plus the open past-due positive items of
-    ``items_out`` (``w = residual``, ``idx = index_curve(dpd)``, dpd > 0).  Columns:
-    ``payment_index`` (NaN with fewer than ``min_obs`` observations in total) and
-    ``n_index_obs`` (that total).  One row per group of items_out.
-    """
-    index = group_index(items_out, by)
+def index_points(items_out, obs, by="partner_id"):
+    """The weighted points of :func:`payment_index` (columns ``by``, ``w``, ``idx``): the
+    window's cash observations, then the open past-due items, in that order (the order of
+    the float sums)."""
     overdue = items_out.loc[items_out["dpd"] > 0, [by, "residual", "dpd"]]
-    points = pd.concat(
+    return pd.concat(
         [
             pd.DataFrame({by: obs[by], "w": obs["a"], "idx": obs["idx"]}),
             pd.DataFrame(
@@ -138,6 +132,19 @@ def payment_index(items_out, obs, by="partner_id", min_obs=DEFAULT_MIN_OBS):
         ],
         ignore_index=True,
     )
+
+
+def payment_index(items_out, obs, by="partner_id", min_obs=DEFAULT_MIN_OBS):
+    """Payment index per group (section 2; PAYDEX-style, never call it PAYDEX).
+
+    ``sum(w*idx)/sum(w)`` over the window's cash observations (``w = a``,
+    ``idx = index_curve(late)``) plus the open past-due positive items of
+    ``items_out`` (``w = residual``, ``idx = index_curve(dpd)``, dpd > 0).  Columns:
+    ``payment_index`` (NaN with fewer than ``min_obs`` observations in total) and
+    ``n_index_obs`` (that total).  One row per group of items_out.
+    """
+    index = group_index(items_out, by)
+    points = index_points(items_out, obs, by)
     grouped = points.groupby(by)
     count = grouped.size().reindex(index, fill_value=0).astype("int64")
     weight = grouped["w"].sum().reindex(index, fill_value=0.0)

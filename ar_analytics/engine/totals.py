@@ -14,7 +14,7 @@ import pandas as pd
 
 from ._util import as_timestamp, group_index, group_sum, ratio, window_start
 from .aging import aging, validate_buckets
-from .behaviour import index_curve, observations
+from .behaviour import index_points, observations
 from .constants import (
     BUCKET_PREFIX,
     DEFAULT_CEI_MONTHS,
@@ -99,21 +99,7 @@ def _behaviour_parts(items_out, obs, as_of, window_days, index):
     ]
     out["adl_days"] = group_sum(settled, BY, settled["days_late"], index)
     out["adl_count"] = settled.groupby(BY).size().reindex(index, fill_value=0).astype("int64")
-    # the points of payment_index(), in its order: the same float sums
-    overdue = items_out.loc[items_out["dpd"] > 0]
-    points = pd.concat(
-        [
-            pd.DataFrame({BY: obs[BY], "w": obs["a"], "idx": obs["idx"]}),
-            pd.DataFrame(
-                {
-                    BY: overdue[BY],
-                    "w": overdue["residual"],
-                    "idx": index_curve(overdue["dpd"].to_numpy()),
-                }
-            ),
-        ],
-        ignore_index=True,
-    )
+    points = index_points(items_out, obs, BY)
     out["index_count"] = points.groupby(BY).size().reindex(index, fill_value=0).astype("int64")
     out["index_weight"] = group_sum(points, BY, points["w"], index)
     out["index_points"] = group_sum(points, BY, points["w"] * points["idx"], index)

@@ -2,6 +2,7 @@
 odoo) as the top-level module ``ar_analytics_engine``, and provide a ledger builder
 for hand-made ``items``/``allocs`` frames (engine_contract.md)."""
 
+import datetime
 import importlib.util
 import sys
 from pathlib import Path
@@ -143,6 +144,34 @@ class Ledger:
             }
         )
         return partial_id
+
+    @classmethod
+    def random_book(cls, rows, unapplied, start):
+        """``(items, allocs)`` of a book drawn by hypothesis: per row (``day`` counted from
+        ``start``) an invoice with terms, paid in part (``paid``, ``kind``, ``delay`` after
+        its due date) and, with ``second``, for the rest 25 days later; or a credit note
+        (``refund``); and unapplied payments ``(partner, amount, day)``."""
+        ledger = cls()
+        for row in rows:
+            date = start + datetime.timedelta(days=row["day"])
+            due = date + datetime.timedelta(days=row["terms"])
+            if row["refund"]:
+                ledger.item(
+                    -row["amount"], date, date, partner=row["partner"], move_type="out_refund"
+                )
+                continue
+            item = ledger.item(row["amount"], date, due, partner=row["partner"])
+            settled = round(row["amount"] * row["paid"], 2)
+            pay = max(date, due + datetime.timedelta(days=row["delay"]))
+            if settled >= 0.01:
+                ledger.alloc(item, settled, pay, kind=row["kind"])
+            rest = round(row["amount"] - settled, 2)
+            if row.get("second") and rest >= 0.01:
+                ledger.alloc(item, rest, pay + datetime.timedelta(days=25))
+        for partner, amount, day in unapplied:
+            date = start + datetime.timedelta(days=day)
+            ledger.item(-amount, date, partner=partner, move_type="entry", is_payment=True)
+        return ledger.frames()
 
     def frames(self):
         """Return ``(items, allocs)`` with the contract's columns and dtypes."""

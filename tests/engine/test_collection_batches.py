@@ -64,29 +64,8 @@ splits = st.one_of(
 )
 
 
-def _day(offset):
-    return START + datetime.timedelta(days=offset)
-
-
 def _book(ledger_class, rows, unapplied):
-    ledger = ledger_class()
-    for row in rows:
-        date = _day(row["day"])
-        due = date + datetime.timedelta(days=row["terms"])
-        if row["refund"]:
-            ledger.item(-row["amount"], date, date, partner=row["partner"], move_type="out_refund")
-            continue
-        item = ledger.item(row["amount"], date, due, partner=row["partner"])
-        settled = round(row["amount"] * row["paid"], 2)
-        pay = max(date, due + datetime.timedelta(days=row["delay"]))
-        if settled >= 0.01:
-            ledger.alloc(item, settled, pay, kind=row["kind"])
-        rest = round(row["amount"] - settled, 2)
-        if row["second"] and rest >= 0.01:
-            ledger.alloc(item, rest, pay + datetime.timedelta(days=25))
-    for partner, amount, day in unapplied:
-        ledger.item(-amount, _day(day), partner=partner, move_type="entry", is_payment=True)
-    return ledger.frames()
+    return ledger_class.random_book(rows, unapplied, START)
 
 
 def _inputs(items, customers=STATS_ONLY):
