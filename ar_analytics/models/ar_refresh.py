@@ -99,8 +99,8 @@ class ArRefresh(models.AbstractModel):
     @api.model
     def _compute(self, company, as_of, partner_ids=None, buckets=None, basis=None, ranks=None):
         """Every figure of one company at ``as_of``, from the data as it stood then, without
-        storing anything (``engine.pipeline.refresh``'s result, with the ``settings`` used
-        and the frames extracted). Reports, history, backtests and the refreshes of some
+        storing anything (``engine.pipeline.refresh``'s result, with the ``settings``
+        used). Reports, history, backtests and the refreshes of some
         customers call this; the full refresh goes through ``_compute_batches``."""
         settings = self._settings(company, buckets, basis)
         items, allocs = self._extract(company, as_of, partner_ids)
@@ -123,7 +123,6 @@ class ArRefresh(models.AbstractModel):
             totals=partner_ids is None,
         )
         result["settings"] = settings
-        result["frames"] = (items, allocs)
         return result
 
     @api.model
