@@ -20,7 +20,7 @@ import manage
 SKIPPED_COLUMNS = ("id", "create_uid", "create_date", "write_uid", "write_date", "computed_at")
 
 
-def _stat_rows(env, company_id, partner_ids=None):
+def stat_rows(env, company_id, partner_ids=None):
     """{partner id: row} of ar_customer_stat (every column but ids and timestamps)."""
     from odoo.tools import SQL
 
@@ -49,7 +49,7 @@ def _stat_rows(env, company_id, partner_ids=None):
     return {row[index]: row for row in rows}
 
 
-def _same(row, other):
+def same_row(row, other):
     """Rows equal but for float noise (sums of the same amounts in another order)."""
     if row is None or len(row) != len(other):
         return False
@@ -70,7 +70,7 @@ def _worker(db, company_id, as_of, batch, queue):
             rows = {}
         else:
             env["ar.refresh"]._refresh_batch(company, batch, as_of)
-            rows = _stat_rows(env, company_id, batch)
+            rows = stat_rows(env, company_id, batch)
         seconds = time.perf_counter() - started
         env.cr.rollback()
     queue.put((batch is None, seconds, rows))
@@ -102,7 +102,7 @@ def run_batches(db, processes=2):
         started = time.perf_counter()
         refresh._refresh_company(company, as_of)
         single = time.perf_counter() - started
-        reference = _stat_rows(env, company.id)
+        reference = stat_rows(env, company.id)
         env.cr.rollback()
     workers = [(db, company.id, as_of, batch) for batch in [*batches, None]]
     results, wall = run_parallel(_worker, workers)
@@ -110,7 +110,7 @@ def run_batches(db, processes=2):
     for is_totals, _seconds, rows in results:
         if not is_totals:
             batch_rows.update(rows)
-    differ = sorted(p for p in reference if not _same(batch_rows.get(p), reference[p]))
+    differ = sorted(p for p in reference if not same_row(batch_rows.get(p), reference[p]))
     missing = len(set(reference) ^ set(batch_rows))
     batch_seconds = [s for is_totals, s, _rows in results if not is_totals]
     totals_seconds = [s for is_totals, s, _rows in results if is_totals]

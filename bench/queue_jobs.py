@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from batches import _same, _stat_rows, run_parallel
+from batches import run_parallel, same_row, stat_rows
 
 import manage
 
@@ -109,7 +109,7 @@ def main(argv=None):
         refresh._refresh_company(company, as_of)
         single = time.perf_counter() - started
     with manage.odoo_env(args.db) as env:
-        reference = _stat_rows(env, company.id)
+        reference = stat_rows(env, company.id)
         refresh = env["ar.refresh"]
         customers = sum(len(b) for b in refresh._partner_batches(company, 10**9))
         company.ar_refresh_batch_size = math.ceil(customers / args.batches)
@@ -135,10 +135,10 @@ def main(argv=None):
                 )
             )
         )
-        after = _stat_rows(env, company.id)
-    equal = sum(_same(after.get(p), row) for p, row in reference.items())
+        after = stat_rows(env, company.id)
+    equal = sum(same_row(after.get(p), row) for p, row in reference.items())
     for partner, row in reference.items():
-        if not _same(after.get(partner), row):
+        if not same_row(after.get(partner), row):
             manage.say(f"  differs: partner {partner}: {_diff(row, after.get(partner))}")
     manage.say(f"single-process refresh of the main company: {single:.1f} s")
     manage.say(
