@@ -158,12 +158,16 @@ def total_parts(
     return pd.concat(parts, axis=1)
 
 
+def _empty_index():
+    return pd.Index([], name=BY, dtype="int64")
+
+
 def combine_parts(parts):
     """The pieces of several batches (:func:`total_parts`) as those of their union: maxima
     of MAX_PARTS, sums of the others."""
     parts = [frame for frame in parts if not frame.empty]
     if not parts:
-        return pd.DataFrame(index=pd.Index([], name=BY))
+        return pd.DataFrame(index=_empty_index())
     stacked = pd.concat(parts)
     grouped = stacked.groupby(level=0, sort=True)
     how = {column: "max" if column in MAX_PARTS else "sum" for column in stacked.columns}
@@ -232,7 +236,7 @@ def totals_from_parts(
     as_of = as_timestamp(as_of)
     rows = validate_buckets(buckets)
     if parts.empty:
-        return pd.DataFrame(columns=figure_columns(rows), index=pd.Index([], name=BY))
+        return pd.DataFrame(columns=figure_columns(rows), index=_empty_index())
     out = pd.DataFrame(index=parts.index)
     bucket_names = [BUCKET_PREFIX + bucket.code for bucket in rows]
     out[bucket_names] = parts[bucket_names]
