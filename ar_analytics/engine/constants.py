@@ -83,6 +83,14 @@ SCORE_INDICATORS = (
     ("s5", "Days-late trend"),
 )
 SCORE_COLUMNS = tuple(code for code, _label in SCORE_INDICATORS)
+#: The indicators' names in the stored figures (score_index, weight_index, points_index...).
+SCORE_INDICATOR_NAMES = {
+    "s1": "index",
+    "s2": "overdue",
+    "s3": "age",
+    "s4": "collection",
+    "s5": "trend",
+}
 #: Default weights of S1..S5 (expert defaults, not a published standard).
 DEFAULT_SCORE_WEIGHTS = (0.40, 0.20, 0.15, 0.15, 0.10)
 #: Lowest unrounded score of grades A, B and C; below the last one: D.

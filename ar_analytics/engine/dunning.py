@@ -36,7 +36,7 @@ CUSTOMER_COLUMNS = (
     "paused",
     "overdue_amount",
     "amount_at_risk",
-    "next_action",
+    "next_action_date",
     "no_email",
     "open_amount",
     "promise_count",
@@ -169,7 +169,7 @@ def _per_customer(counted, customers, run_date, settings):
     out["send"] = (out["send_level"] > 0) & ~out["paused"] & ~today_done
     next_action = by["next_date"].min().reindex(out.index)
     next_action = next_action.where(~(today_done & (out["send_level"] > 0)), run_date + _DAY)
-    out["next_action"] = next_action.where(~out["paused"], pause_end + _DAY)
+    out["next_action_date"] = next_action.where(~out["paused"], pause_end + _DAY)
     return out
 
 

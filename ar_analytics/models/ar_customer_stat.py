@@ -9,39 +9,11 @@ from ..engine.constants import (
     GRADE_LABELS,
     GRADE_POLICIES,
     GRADE_POLICY_LABELS,
+    SCORE_INDICATOR_NAMES,
     SEVERITY_LABELS,
     TIER_LABELS,
 )
 from ..store import grades
-
-# score indicators S1..S5 (metrics.md section 4, labelled in SCORE_INDICATORS): number -> field
-INDICATORS = {"1": "index", "2": "overdue", "3": "age", "4": "collection", "5": "trend"}
-# engine column -> (field name, SQL type): customer-only figures (sections 4-5)
-CUSTOMER_FIGURES = {
-    **{f"s{n}": (f"score_{name}", "float8") for n, name in INDICATORS.items()},
-    **{f"w{n}": (f"weight_{name}", "float8") for n, name in INDICATORS.items()},
-    **{f"p{n}": (f"points_{name}", "float8") for n, name in INDICATORS.items()},
-    "score": ("credit_score", "float8"),
-    "grade": ("computed_grade", "varchar"),
-    "rated": ("rated", "bool"),
-    "wadl_trend": ("days_late_trend", "float8"),
-    "revenue": ("revenue", "numeric"),
-    "revenue_share": ("revenue_share", "float8"),
-    "cost": ("cost_of_sales", "numeric"),
-    "margin": ("margin", "numeric"),
-    "margin_approximate": ("margin_approximate", "bool"),
-    "margin_share": ("margin_share", "float8"),
-    "cum_share_before": ("cumulative_share_before", "float8"),
-    "tier": ("tier", "varchar"),
-    "rank": ("revenue_rank", "int4"),
-    "recency": ("recency_days", "int4"),
-    "frequency": ("frequency", "int4"),
-    "r_score": ("r_score", "int4"),
-    "f_score": ("f_score", "int4"),
-    "m_score": ("m_score", "int4"),
-    "action": ("action", "varchar"),
-}
-CUSTOMER_FLAGS = {"has_margin": "margin", "has_trend": "wadl_trend", "has_recency": "recency"}
 
 
 class ArCustomerStat(models.Model):
@@ -201,7 +173,7 @@ class ArCustomerStat(models.Model):
         for stat in self:
             rows = []
             values = stat._indicator_values()
-            for number, name in INDICATORS.items():
+            for code, name in SCORE_INDICATOR_NAMES.items():
                 weight = stat[f"weight_{name}"]
                 cells = (
                     [
@@ -216,7 +188,7 @@ class ArCustomerStat(models.Model):
                 rows.append(
                     Markup("<tr><td>%s</td>%s</tr>")
                     % (
-                        labels[f"s{number}"],
+                        labels[code],
                         Markup("").join(
                             Markup("<td class='text-end'>%s</td>") % escape(c) for c in cells
                         ),

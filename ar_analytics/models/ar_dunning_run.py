@@ -90,7 +90,7 @@ class ArDunningRun(models.AbstractModel):
         communication waits; a collector's follow-up date wins."""
         out, states = plan["customers"], plan["states"]
         run_date = pd.Timestamp(plan["date"])
-        next_action = out["next_action"]
+        next_action = out["next_action_date"]
         if not sent:
             next_action = next_action.where(~out["send"], run_date)
         follow_up = states["follow_up"].reindex(out.index)
@@ -107,7 +107,7 @@ class ArDunningRun(models.AbstractModel):
         sent = np.searchsorted(np.array(levels.mapped("days")), last_days.fillna(-(10**6)), "right")
         frame = out.assign(
             partner_id=out.index,
-            next_action=self._next_actions(plan),
+            next_action_date=self._next_actions(plan),
             level_id=pd.Series(ids[out["level"].to_numpy()], index=out.index).replace(0, np.nan),
             hold=holding[out["level"].to_numpy()] & holding[sent],
             grade=states["grade"].reindex(out.index),
@@ -161,7 +161,7 @@ class ArDunningRun(models.AbstractModel):
                 "level_id": [r.level_id.id for r in reminders],
                 "date": pd.to_datetime([run_date] * len(reminders)),
                 "hold": [bool(hold_of[r.partner_id.id]) for r in reminders],
-                "next_action": [next_of[r.partner_id.id] for r in reminders],
+                "next_action_date": [next_of[r.partner_id.id] for r in reminders],
             }
         )
         stored.mark_sent(self.env, sent)

@@ -1,48 +1,5 @@
 from odoo import fields, models
 
-# engine column -> (field name, SQL type); the writer stores NaN as NULL.
-FIGURES = {
-    "booked_open": ("open_invoiced", "numeric"),
-    "total_ar": ("total_ar", "numeric"),
-    "unapplied_credits": ("unapplied_credits", "numeric"),
-    "percent_current": ("percent_current", "float8"),
-    "pct_over_90": ("pct_over_90", "float8"),
-    "overdue_amount": ("overdue_amount", "numeric"),
-    "overdue_ratio": ("overdue_ratio", "float8"),
-    "max_dpd": ("max_dpd", "int4"),
-    "last_payment_date": ("last_payment_date", "date"),
-    "n_obs": ("n_obs", "int4"),
-    "wadp": ("payment_cycle_days", "float8"),
-    "wat": ("terms_days", "float8"),
-    "wadl": ("days_late", "float8"),
-    "dbt": ("days_beyond_terms", "float8"),
-    "adl": ("average_days_late", "float8"),
-    "payment_index": ("payment_index", "float8"),
-    "n_index_obs": ("n_index_obs", "int4"),
-    "collection_rate": ("collection_rate", "float8"),
-    "on_time_rate": ("on_time_rate", "float8"),
-    "dso": ("dso", "float8"),
-    "dso_flag": ("dso_flag", "varchar"),
-    "bpdso": ("best_possible_dso", "float8"),
-    "add": ("average_days_delinquent", "float8"),
-    "cei": ("cei", "float8"),
-    "ar_turnover": ("ar_turnover", "float8"),
-    "net_sales": ("net_sales", "numeric"),
-    "pending_amount": ("pending_amount", "numeric"),
-}
-# flag field -> engine column whose presence it records (undefined figures are shown empty)
-FLAGS = {
-    "has_balance": "percent_current",
-    "has_open": "overdue_ratio",
-    "has_behaviour": "wadp",
-    "has_adl": "adl",
-    "has_index": "payment_index",
-    "has_collection": "collection_rate",
-    "has_dso": "dso",
-    "has_cei": "cei",
-    "has_turnover": "ar_turnover",
-}
-
 
 class ArFiguresMixin(models.AbstractModel):
     """The stored receivables figures of metrics.md sections 1-3, for a customer or a company.

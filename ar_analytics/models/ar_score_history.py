@@ -2,19 +2,6 @@ from odoo import fields, models
 
 from ..engine.constants import GRADE_LABELS
 
-# engine column -> (field, SQL type) kept in the history
-HISTORY_FIGURES = {
-    "score": ("credit_score", "float8"),
-    "grade": ("grade", "varchar"),
-    "payment_index": ("payment_index", "float8"),
-    "wadl": ("days_late", "float8"),
-    "collection_rate": ("collection_rate", "float8"),
-    "overdue_ratio": ("overdue_ratio", "float8"),
-    "total_ar": ("total_ar", "numeric"),
-}
-# a new row only when the grade changes, the score moves this much, or a new month starts
-SCORE_STEP = 1.0
-
 
 class ArScoreHistory(models.Model):
     """Compact history of a customer's credit score and grade in one company: one row per

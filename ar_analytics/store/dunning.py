@@ -11,18 +11,18 @@ from . import writer
 from .arrays import array, sql_values
 from .collection import broken_promises, customer_stats
 
+#: ar.dunning.state column -> SQL type of its values (the frame's column of the same name)
 STATE_COLUMNS = {
-    # column: (frame column, SQL type)
-    "partner_id": ("partner_id", "int4"),
-    "level_id": ("level_id", "int4"),
-    "next_action_date": ("next_action", "date"),
-    "overdue_amount": ("overdue_amount", "float8"),
-    "amount_at_risk": ("amount_at_risk", "float8"),
-    "grade": ("grade", "varchar"),
-    "tier": ("tier", "varchar"),
-    "promise_count": ("promise_count", "int4"),
-    "hold": ("hold", "bool"),
-    "collector_id": ("collector_id", "int4"),
+    "partner_id": "int4",
+    "level_id": "int4",
+    "next_action_date": "date",
+    "overdue_amount": "float8",
+    "amount_at_risk": "float8",
+    "grade": "varchar",
+    "tier": "varchar",
+    "promise_count": "int4",
+    "hold": "bool",
+    "collector_id": "int4",
 }
 
 
@@ -143,10 +143,7 @@ def stated_partners(env, company):
 
 def write_states(env, company, frame):
     """Upsert the customers' states (one statement); the collector only where none is set."""
-    columns = {
-        name: (sql_values(frame[column], sql_type), sql_type)
-        for name, (column, sql_type) in STATE_COLUMNS.items()
-    }
+    columns = writer.typed_columns(frame, STATE_COLUMNS)
     columns["company_id"] = ([company.id] * len(frame), "int4")
     ids = writer.upsert(
         env,
@@ -169,7 +166,7 @@ def mark_sent(env, rows):
             "last_level_id": (rows["level_id"].tolist(), "int4"),
             "last_reminder_date": (sql_values(rows["date"], "date"), "date"),
             "hold": (rows["hold"].tolist(), "bool"),
-            "next_action_date": (sql_values(rows["next_action"], "date"), "date"),
+            "next_action_date": (sql_values(rows["next_action_date"], "date"), "date"),
         },
     )
 
@@ -306,6 +303,6 @@ def write_effect(env, company, figures):
         env,
         "ar.dunning.effect",
         SQL("company_id = %s", company.id),
-        {name: (sql_values(figures[name], kind), kind) for name, kind in EFFECT_COLUMNS.items()},
+        writer.typed_columns(figures, EFFECT_COLUMNS),
         constants={"company_id": company.id},
     )

@@ -39,18 +39,6 @@ ALLOC_COLUMNS = [
     "cp_pending",
     "cp_is_exchange",
 ]
-MOVE_FIGURES = {
-    # engine column -> (account.move field, SQL type)
-    "payment_date": ("ar_payment_date", "date"),
-    "days_to_pay": ("ar_days_to_pay", "int4"),
-    "days_late": ("ar_days_late", "int4"),
-    "paid_on_time": ("ar_paid_on_time", "varchar"),
-    "cash_share": ("ar_cash_share", "float8"),
-    "pending_share": ("ar_pending_share", "float8"),
-    "credit_note_share": ("ar_credit_note_share", "float8"),
-    "writeoff_share": ("ar_writeoff_share", "float8"),
-}
-
 # above this many items, the allocations are read in one pass over the company's partials
 # and kept for the items (a join with hundreds of thousands of ids plans badly); below, by id
 ALLOC_BY_ID_LIMIT = 100000

@@ -8,26 +8,25 @@ import pandas as pd
 from odoo.tools import SQL
 
 from ..engine.constants import BUCKET_PREFIX, ZERO_TOLERANCE
-from ..models.ar_customer_stat import CUSTOMER_FIGURES, CUSTOMER_FLAGS
-from ..models.ar_figures_mixin import FIGURES, FLAGS
-from ..models.ar_score_history import HISTORY_FIGURES, SCORE_STEP
+from ..engine.outputs import (
+    MOVE_FIELDS,
+    history_figures,
+    stored_figures,
+    stored_move_figures,
+)
 from . import writer
 from .arrays import array, sql_values, unnest
-from .extract import MOVE_FIGURES
 from .frames import query_frame
 from .stored import stored_moves_read
 
+# a new history row only when the grade changes, the score moves this much, or a month starts
+SCORE_STEP = 1.0
 
-def figure_columns(figures, mapping, flags=None, as_of=None, now=None):
-    """Writer columns of the engine's ``figures`` renamed by ``mapping`` ({engine column:
-    (field, SQL type)}), with the ``flags`` ({field: engine column}: whether it is known),
-    the as-of date and the computation time."""
-    columns = {
-        name: (sql_values(figures[column], sql_type), sql_type)
-        for column, (name, sql_type) in mapping.items()
-    }
-    for flag, column in (flags or {}).items():
-        columns[flag] = (figures[column].notna().tolist(), "bool")
+
+def _figure_columns(env, model, figures, as_of=None, now=None):
+    """Writer columns of the engine's ``figures`` stored in ``model``, with the as-of date
+    and the computation time."""
+    columns = writer.field_columns(env, model, stored_figures(figures))
     if as_of is not None:
         columns["as_of"] = ([as_of] * len(figures), "date")
     if now is not None:
@@ -48,8 +47,7 @@ def write_customers(env, company, as_of, now, figures, partner_ids):
         "team_id": ([p.user_id.sale_team_id.id or None for p in partners], "int4"),
         "country_id": ([p.country_id.id or None for p in partners], "int4"),
         "industry_id": ([p.industry_id.id or None for p in partners], "int4"),
-        **figure_columns(figures, FIGURES, FLAGS, as_of, now),
-        **figure_columns(figures, CUSTOMER_FIGURES, CUSTOMER_FLAGS),
+        **_figure_columns(env, "ar.customer.stat", figures, as_of, now),
     }
     compare = [n for n in columns if n not in ("partner_id", "company_id", "computed_at")]
     model = "ar.customer.stat"
@@ -122,9 +120,10 @@ def write_history(env, company, as_of, figures):
     earlier month; a second run on the same day updates that day's row."""
     if figures.empty:
         return
+    rows = history_figures(stored_figures(figures))
     columns = {
         "partner_id": (figures.index.tolist(), "int4"),
-        **figure_columns(figures, HISTORY_FIGURES),
+        **writer.field_columns(env, "ar.score.history", rows),
     }
     names = list(columns)
     audit_names, audit_values = writer.audit_columns(env)
@@ -181,23 +180,24 @@ def write_company(env, company, as_of, now, result, customer_count):
             name: (sql_values(pd.Series([value]), "float8"), "float8")
             for name, value in result["company"].items()
         },
-        **figure_columns(totals, FIGURES, FLAGS, as_of, now),
+        **_figure_columns(env, "ar.company.stat", totals, as_of, now),
     }
     compare = [n for n in columns if n not in ("company_id", "computed_at")]
     writer.upsert(env, "ar.company.stat", ["company_id"], columns, compare)
 
 
-def _changed_moves(moves, stored):
+def _changed_moves(env, moves, stored):
     """Whether each move's figures differ from the ``stored`` ones (new moves included)."""
     known = moves.index.isin(stored.index)
     changed = ~known
     if known.any():
         old = stored.reindex(moves.index[known])
-        for column, (_field, sql_type) in MOVE_FIGURES.items():
-            new = moves.loc[known, column]
-            if sql_type == "int4":  # written rounded (sql_values)
+        fields = env["account.move"]._fields
+        for name in moves.columns:
+            new = moves.loc[known, name]
+            if fields[name].type == "integer":  # written rounded (sql_values)
                 new = new.astype("float64").round()
-            same = (new == old[column]).fillna(False) | (new.isna() & old[column].isna())
+            same = (new == old[name]).fillna(False) | (new.isna() & old[name].isna())
             changed[np.flatnonzero(known)[~same.to_numpy(dtype=bool)]] = True
     return changed
 
@@ -208,25 +208,16 @@ def write_moves(env, company, moves, partner_ids, stored=None, clear=True):
     anything was written); only the moves whose figures changed are written, and (with
     ``clear``) the moves of the scope that are no longer posted receivables are cleared.
     Returns the number of moves written."""
-    moves = moves.copy()
-    on_time = moves["paid_on_time"]
-    moves["paid_on_time"] = np.where(
-        on_time.isna(), None, np.where(on_time.fillna(False), "on_time", "late")
-    )
+    moves = stored_move_figures(moves)
     if stored is None:
         stored = query_frame(env, *stored_moves_read(env, company, partner_ids))
-    stored = stored.set_index("move_id")
-    changed = _changed_moves(moves, stored)
+    stored = stored.set_index("move_id").rename(columns=MOVE_FIELDS)
+    changed = _changed_moves(env, moves, stored)
     computed = [SQL("ar_computed = TRUE")]
     if changed.any():
         rows = moves.loc[changed]
         columns = {"id": (rows.index.tolist(), "int4")}
-        columns.update(
-            {
-                field: (sql_values(rows[column], sql_type), sql_type)
-                for column, (field, sql_type) in MOVE_FIGURES.items()
-            }
-        )
+        columns.update(writer.field_columns(env, "account.move", rows))
         writer.update(env, "account.move", columns, audit=False, extra=computed)
     stale = stored.index[~stored.index.isin(moves.index)] if clear else stored.index[:0]
     _clear_moves(env, stale)
@@ -234,7 +225,7 @@ def write_moves(env, company, moves, partner_ids, stored=None, clear=True):
 
 
 def _clear_moves(env, stale):
-    fields = [field for field, _type in MOVE_FIGURES.values()]
+    fields = list(MOVE_FIELDS.values())
     writer.clear(env, "account.move", fields, stale, extra=[SQL("ar_computed = FALSE")])
     writer.invalidate(env, "account.move", ["ar_computed"])
 

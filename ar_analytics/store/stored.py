@@ -6,8 +6,8 @@ import pandas as pd
 
 from odoo.tools import SQL
 
+from ..engine.outputs import MOVE_FIELDS
 from .arrays import array
-from .extract import MOVE_FIGURES
 from .frames import BATCH
 from .scope import batch_number, contact_scope, contacts
 
@@ -55,7 +55,7 @@ def stored_moves_read(env, company, partner_ids, firsts=None):
     if partner_ids is not None:
         # by contact: account_move.partner_id is indexed, commercial_partner_id is not
         scope = SQL("%s AND %s", scope, contact_scope("m", contacts(env, partner_ids), partner_ids))
-    lead, join, columns = SQL(), SQL(), ["move_id", *MOVE_FIGURES]
+    lead, join, columns = SQL(), SQL(), ["move_id", *MOVE_FIELDS]
     if firsts is not None:
         partner = SQL("COALESCE(p.commercial_partner_id, m.partner_id)")
         lead = SQL("%s, ", batch_number(partner, firsts))
@@ -65,7 +65,7 @@ def stored_moves_read(env, company, partner_ids, firsts=None):
         SQL(
             "SELECT %s m.id, %s FROM account_move m %s WHERE %s",
             lead,
-            SQL(", ").join(SQL.identifier("m", field) for field, _type in MOVE_FIGURES.values()),
+            SQL(", ").join(SQL.identifier("m", field) for field in MOVE_FIELDS.values()),
             join,
             scope,
         ),

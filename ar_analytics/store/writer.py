@@ -7,9 +7,20 @@ each write (rows written in SQL are otherwise read stale in the same transaction
 
 from odoo.tools import SQL
 
-from .arrays import array, unnest
+from .arrays import array, sql_values, unnest
 
 _NOW = SQL("NOW() AT TIME ZONE 'UTC'")
+#: field type -> SQL type of the array its values are written from (a Float field's
+#: numeric column, when it has digits, casts the float8 values)
+ARRAY_TYPES = {
+    "monetary": "numeric",
+    "float": "float8",
+    "integer": "int4",
+    "date": "date",
+    "selection": "varchar",
+    "char": "varchar",
+    "boolean": "bool",
+}
 
 
 def _names(names, alias=None):
@@ -22,6 +33,24 @@ def audit_columns(env):
         SQL("create_uid, create_date, write_uid, write_date"),
         SQL("%s, %s, %s, %s", env.uid, _NOW, env.uid, _NOW),
     )
+
+
+def field_columns(env, model, frame):
+    """``columns`` of every column of ``frame`` named after a stored field of ``model``
+    (other columns are the engine's intermediate figures), typed by the field."""
+    fields = env[model]._fields
+    columns = {}
+    for name in frame.columns:
+        field = fields.get(name)
+        if field is not None and field.store and field.type in ARRAY_TYPES:
+            sql_type = ARRAY_TYPES[field.type]
+            columns[name] = (sql_values(frame[name], sql_type), sql_type)
+    return columns
+
+
+def typed_columns(frame, types):
+    """``columns`` of the ``frame``'s columns named in ``types`` ({name: SQL type})."""
+    return {name: (sql_values(frame[name], sql_type), sql_type) for name, sql_type in types.items()}
 
 
 def invalidate(env, model, columns=None):

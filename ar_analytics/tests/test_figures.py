@@ -2,11 +2,12 @@
 
 from unittest.mock import patch
 
-from odoo import fields
+from odoo import fields, models
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 from odoo.tools import SQL
 
+from ..engine.outputs import MOVE_FIELDS, history_figures, stored_figures
 from .common import VectorCase
 
 
@@ -403,6 +404,35 @@ class TestFigures(VectorCase):
         self.assertTrue(groups)
         ordered = self.env["ar.customer.stat"].search([], order="payment_cycle_days desc")
         self.assertIn(self._stat(self.customer), ordered)
+
+    def test_every_stored_figure_is_written_by_the_refresh(self):
+        # the writer stores the result's columns named after a field: a figure renamed on
+        # one side only would silently stay empty
+        as_of = fields.Date.to_date("2024-03-31")
+        result = self.env["ar.refresh"]._compute(self.env.company, as_of)
+        written_elsewhere = {
+            "partner_id", "company_id", "user_id", "team_id", "country_id", "industry_id",
+            "as_of", "computed_at", "grade", "signal_severity", "customer_count",
+            "top_customers_share", "top_fifth_share", "margin_coverage", "date",
+            "grade_override", "grade_override_reason", "grade_override_expiry",
+            "grade_override_date",
+        }  # fmt: skip
+        customers = stored_figures(result["figures"])
+        for model, columns in (
+            ("ar.customer.stat", customers.columns),
+            ("ar.company.stat", stored_figures(result["totals"]).columns),
+            ("ar.score.history", history_figures(customers).columns),
+        ):
+            stored = {
+                name
+                for name, field in self.env[model]._fields.items()
+                if field.store and field.readonly and not field.related and not field.compute
+                and field.type not in ("many2one", "one2many", "many2many")
+                and name not in models.MAGIC_COLUMNS and name not in written_elsewhere
+            }  # fmt: skip
+            self.assertLessEqual(stored, set(columns), model)
+        moves = self.env["account.move"]._fields
+        self.assertTrue(all(moves[name].store for name in MOVE_FIELDS.values()))
 
     def test_overdue_search_on_invoices(self):
         late = self.env["account.move"].search(

@@ -96,14 +96,14 @@ def test_vector_amounts_and_next_actions(vector):
     assert out.loc[1, "overdue_amount"] == 500.0
     assert out.loc[1, "amount_at_risk"] == 250.0
     assert out.loc[4, "amount_at_risk"] == 400.0
-    assert out.loc[1, "next_action"] == pd.Timestamp("2024-07-09")
-    assert out.loc[3, "next_action"] == pd.Timestamp("2024-07-04")
-    assert out.loc[6, "next_action"] == pd.Timestamp("2024-07-11")
-    assert pd.isna(out.loc[7, "next_action"])
-    assert out.loc[9, "next_action"] == pd.Timestamp("2024-07-06")
+    assert out.loc[1, "next_action_date"] == pd.Timestamp("2024-07-09")
+    assert out.loc[3, "next_action_date"] == pd.Timestamp("2024-07-04")
+    assert out.loc[6, "next_action_date"] == pd.Timestamp("2024-07-11")
+    assert pd.isna(out.loc[7, "next_action_date"])
+    assert out.loc[9, "next_action_date"] == pd.Timestamp("2024-07-06")
     assert bool(out.loc[9, "paused"])
     # the last level has no next one
-    assert pd.isna(out.loc[2, "next_action"])
+    assert pd.isna(out.loc[2, "next_action_date"])
 
 
 def test_vector_channels(vector):
@@ -133,21 +133,21 @@ def test_a_second_run_sends_nothing_more(vector):
     again, again_lines = dn.decide(items, customers, LEVELS, RUN)
     assert not again["send"].any()
     assert again_lines.empty
-    assert again.loc[1, "next_action"] == out.loc[1, "next_action"]
+    assert again.loc[1, "next_action_date"] == out.loc[1, "next_action_date"]
 
 
 def test_reminded_today_waits_until_tomorrow():
     items, customers = frames(last_date={1: RUN})
     out, lines = dn.decide(items, customers, LEVELS, RUN)
     assert not out.loc[1, "send"]
-    assert out.loc[1, "next_action"] == RUN + pd.Timedelta(days=1)
+    assert out.loc[1, "next_action_date"] == RUN + pd.Timedelta(days=1)
     assert 1 not in set(lines["partner_id"])
 
 
 def test_manual_pause_and_missing_email():
     items, customers = frames(paused_until={1: pd.Timestamp("2024-07-01")}, has_email={3: False})
     out, _lines = dn.decide(items, customers, LEVELS, RUN)
-    assert not out.loc[1, "send"] and out.loc[1, "next_action"] == pd.Timestamp("2024-07-02")
+    assert not out.loc[1, "send"] and out.loc[1, "next_action_date"] == pd.Timestamp("2024-07-02")
     assert out.loc[3, ["email", "letter", "no_email"]].tolist() == [False, True, True]
 
 
