@@ -303,55 +303,8 @@ def demo(args):
         drop_db(args.db)
     install_db(args.db, ",".join([MODULES, *our_addons()[1:]]))
     with odoo_env(args.db) as env:
-        # importable once the registry has set Odoo's addons path up
-        from odoo.addons.ar_analytics_demo.generator.book import build_book, loaded_book
-        from odoo.addons.ar_analytics_demo.generator.plan import make_plan
-
-        book = loaded_book(env)
-        if book:
-            say(
-                f"- the demo book is already loaded ({book['invoices']} invoices, seed "
-                f"{book['seed']}, up to {book['end']}); --recreate rebuilds it"
-            )
-        else:
-            plan = make_plan(args.size, seed=args.seed, end=datetime.date.today())
-            say(
-                f"- loading the {args.size} receivables book: {len(plan.customers)} customers, "
-                f"{len(plan.invoices)} invoices over {plan.start} .. {plan.end} "
-                "(through the ORM: several minutes at demo size)"
-            )
-            started = time.time()
-            logging.getLogger("odoo.addons.ar_analytics_demo.generator").setLevel(logging.INFO)
-            built = build_book(env, plan)
-            say(f"  done in {time.time() - started:.0f} s: {json.dumps(built.stats)}")
-        from odoo.addons.ar_analytics_demo.generator.layout import configure_document_layout
-
-        configured = configure_document_layout(env)
-        if configured:
-            say(f"- document layout: Standard for {', '.join(configured.mapped('name'))}")
-    with odoo_env(args.db) as env:
-        say("- computing receivables figures (full refresh of every company)")
-        started = time.time()
-        count = env["ar.refresh"]._refresh()
-        say(f"  {count} customer rows written in {time.time() - started:.1f} s")
-        if not env["ar.score.history"].search_count([("date", "<", env.cr.now().date())]):
-            say("- back-filling the score history (24 month-ends per company)")
-            started = time.time()
-            for company in env["res.company"].search([("active", "=", True)]):
-                env["ar.backtest"]._backfill_history(company)
-            say(f"  done in {time.time() - started:.1f} s")
-    with odoo_env(args.db) as env:
-        say("- collection trend, forecast, expected cash and early-warning signals")
-        started = time.time()
-        active = env["ar.collection.run"]._run()
-        say(f"  {active} active signals in {time.time() - started:.1f} s")
-    with odoo_env(args.db) as env:
-        say("- backtest of the grades and of the expected payment dates, suggested weights")
-        started = time.time()
-        for company in env["res.company"].search([("active", "=", True)]):
-            env["ar.backtest"]._backtest(company)
-            env["ar.backtest"]._suggest_weights(company)
-        say(f"  done in {time.time() - started:.1f} s")
+        load_demo_book(env, args)
+    compute_demo_figures(args.db)
     with odoo_env(args.db) as env:
         from odoo.addons.ar_analytics_demo.generator.credit_demo import credit_demo
 
@@ -363,6 +316,70 @@ def demo(args):
         summary(env)
     for line in dunning:
         say(line)
+    return serve_demo(args)
+
+
+def load_demo_book(env, args):
+    """The seeded receivables book through the ORM (unless one is loaded), and the standard
+    document layout for the companies that have none."""
+    # importable once the registry has set Odoo's addons path up
+    from odoo.addons.ar_analytics_demo.generator.book import build_book, loaded_book
+    from odoo.addons.ar_analytics_demo.generator.plan import make_plan
+
+    book = loaded_book(env)
+    if book:
+        say(
+            f"- the demo book is already loaded ({book['invoices']} invoices, seed "
+            f"{book['seed']}, up to {book['end']}); --recreate rebuilds it"
+        )
+    else:
+        plan = make_plan(args.size, seed=args.seed, end=datetime.date.today())
+        say(
+            f"- loading the {args.size} receivables book: {len(plan.customers)} customers, "
+            f"{len(plan.invoices)} invoices over {plan.start} .. {plan.end} "
+            "(through the ORM: several minutes at demo size)"
+        )
+        started = time.time()
+        logging.getLogger("odoo.addons.ar_analytics_demo.generator").setLevel(logging.INFO)
+        built = build_book(env, plan)
+        say(f"  done in {time.time() - started:.0f} s: {json.dumps(built.stats)}")
+    from odoo.addons.ar_analytics_demo.generator.layout import configure_document_layout
+
+    configured = configure_document_layout(env)
+    if configured:
+        say(f"- document layout: Standard for {', '.join(configured.mapped('name'))}")
+
+
+def compute_demo_figures(dbname):
+    """The receivables figures, score history, collection signals and backtests of every
+    company, each step committed on its own."""
+    with odoo_env(dbname) as env:
+        say("- computing receivables figures (full refresh of every company)")
+        started = time.time()
+        count = env["ar.refresh"]._refresh()
+        say(f"  {count} customer rows written in {time.time() - started:.1f} s")
+        if not env["ar.score.history"].search_count([("date", "<", env.cr.now().date())]):
+            say("- back-filling the score history (24 month-ends per company)")
+            started = time.time()
+            for company in env["res.company"].search([("active", "=", True)]):
+                env["ar.backtest"]._backfill_history(company)
+            say(f"  done in {time.time() - started:.1f} s")
+    with odoo_env(dbname) as env:
+        say("- collection trend, forecast, expected cash and early-warning signals")
+        started = time.time()
+        active = env["ar.collection.run"]._run()
+        say(f"  {active} active signals in {time.time() - started:.1f} s")
+    with odoo_env(dbname) as env:
+        say("- backtest of the grades and of the expected payment dates, suggested weights")
+        started = time.time()
+        for company in env["res.company"].search([("active", "=", True)]):
+            env["ar.backtest"]._backtest(company)
+            env["ar.backtest"]._suggest_weights(company)
+        say(f"  done in {time.time() - started:.1f} s")
+
+
+def serve_demo(args):
+    """Print the demo's PDFs once the server is up, then keep it running unless --no-serve."""
     # the PDF's stylesheets are fetched from the server: print once it is up
     server = subprocess.Popen(server_args(args.db))
     try:
