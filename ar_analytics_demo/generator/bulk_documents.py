@@ -2,7 +2,7 @@
 
 Invoices with their installments, credit notes and full reversals reconciled with them, and the
 payments and write-offs the plan gives each installment, settled day by day the way
-``book.py`` registers them (see ``bulk.py`` for what the bulk path does differently).
+``book_payments.py`` registers them (see ``bulk.py`` for what the bulk path does differently).
 """
 
 import collections
@@ -215,7 +215,7 @@ class BulkDocumentsMixin:
         )
 
     def _proposed(self, ch, move, day):
-        """The amount the Register payment wizard proposes (``book._proposed``)."""
+        """The amount the Register payment wizard proposes (``book_payments._proposed``)."""
         items = self._open_items(ch, move)
         overdue = [i for i in items if ch.lines[i]["date_maturity"] < day]
         return sum(ch.lines[i]["res_cur"] for i in overdue or items[:1])
@@ -274,7 +274,7 @@ class BulkDocumentsMixin:
 
     def _events(self, ch, inv, partner, items):
         """The payments and write-offs the plan gives the invoice's open installments
-        (``book._settlements``)."""
+        (``book_payments._settlements``)."""
         events = []
         open_items = [i for i in items if ch.lines[i]["res_cur"] or ch.lines[i]["res"]]
         for n, item in enumerate(
@@ -299,7 +299,7 @@ class BulkDocumentsMixin:
         return events
 
     def _settle(self, ch, events):
-        """The chunk's payments and write-offs day by day, as ``book._payments`` registers
+        """The chunk's payments and write-offs day by day, as ``book_payments._payments`` registers
         them: an amount is capped at what its invoice still owes and settles the earliest
         installment first; a grouped customer's invoices paid with the amount the wizard
         proposes share one payment."""
