@@ -3,12 +3,18 @@
 import datetime
 
 from odoo import Command, fields
+from odoo.tools import SQL
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+from odoo.addons.ar_analytics.engine.outputs import MOVE_FIELDS
 from odoo.addons.ar_analytics_demo.generator.book import build_book
 from odoo.addons.ar_analytics_demo.generator.plan import make_plan
 
 BOOK_END = datetime.date(2026, 6, 30)
+# what the nightly job stores on an invoice: the refresh's figures and the expected payment
+STORED_MOVE_FIELDS = (*MOVE_FIELDS.values(), "ar_expected_date", "ar_expected_source")
+# a stored row as JSON, without what differs between two runs that store the same figures
+AUDIT = "- 'id' - 'create_date' - 'write_date' - 'computed_at' - 'create_uid' - 'write_uid'"
 
 
 class ArCase(AccountTestInvoicingCommon):
@@ -190,3 +196,48 @@ class BookCase(ArCase):
             second_company=cls.company_b,
         )
         cls.company_a = cls.env.company
+
+    def _stored_figures(self, company):
+        """(customers, aging, invoices): every figure stored for the company's customers
+        and invoices, as text, to compare two ways of computing them."""
+        self.env.flush_all()
+        stats = self.env.execute_query(
+            SQL(
+                "SELECT partner_id, to_jsonb(s) %s FROM ar_customer_stat s "
+                "WHERE s.company_id = %s ORDER BY 1",
+                SQL(AUDIT),
+                company.id,
+            )
+        )
+        aging = self.env.execute_query(
+            SQL(
+                "SELECT partner_id, bucket_id, amount::text FROM ar_customer_aging "
+                "WHERE company_id = %s ORDER BY 1, 2",
+                company.id,
+            )
+        )
+        moves = self.env.execute_query(
+            SQL(
+                "SELECT id, %s FROM account_move WHERE company_id = %s AND ar_computed ORDER BY 1",
+                SQL(", ").join(SQL("%s::text", SQL.identifier(f)) for f in STORED_MOVE_FIELDS),
+                company.id,
+            )
+        )
+        return stats, aging, moves
+
+    def _forget_figures(self, company, tables=("ar_customer_stat", "ar_company_stat")):
+        """The company's stored figures removed (the rows of ``tables`` and the invoices'
+        figures), as if it had never been refreshed."""
+        self.env.flush_all()
+        for table in tables:
+            self.env.execute_query(
+                SQL("DELETE FROM %s WHERE company_id = %s", SQL.identifier(table), company.id)
+            )
+        self.env.execute_query(
+            SQL(
+                "UPDATE account_move SET ar_computed = FALSE, %s WHERE company_id = %s",
+                SQL(", ").join(SQL("%s = NULL", SQL.identifier(f)) for f in STORED_MOVE_FIELDS),
+                company.id,
+            )
+        )
+        self.env.invalidate_all()

@@ -12,18 +12,9 @@ from odoo.tools import SQL
 
 from odoo.addons.ar_analytics.store import book, frames, scope
 
-from .common import BOOK_END, BookCase
+from .common import AUDIT, BOOK_END, BookCase
 
 TINY_BATCH = 3
-MOVE_FIGURES = (
-    "ar_payment_date",
-    "ar_days_to_pay",
-    "ar_days_late",
-    "ar_paid_on_time",
-    "ar_expected_date",
-    "ar_expected_source",
-)
-AUDIT = "- 'id' - 'create_date' - 'write_date' - 'computed_at' - 'create_uid' - 'write_uid'"
 
 
 @tagged("post_install", "-at_install")
@@ -56,30 +47,8 @@ class TestRefreshInBatches(BookCase):
 
     def _stored(self, company):
         """Every stored figure of the company's customers, aging rows and invoices, as
-        text, and its company row."""
-        self.env.flush_all()
-        stats = self.env.execute_query(
-            SQL(
-                "SELECT partner_id, to_jsonb(s) %s FROM ar_customer_stat s "
-                "WHERE s.company_id = %s ORDER BY 1",
-                SQL(AUDIT),
-                company.id,
-            )
-        )
-        aging = self.env.execute_query(
-            SQL(
-                "SELECT partner_id, bucket_id, amount::text FROM ar_customer_aging "
-                "WHERE company_id = %s ORDER BY 1, 2",
-                company.id,
-            )
-        )
-        moves = self.env.execute_query(
-            SQL(
-                "SELECT id, %s FROM account_move WHERE company_id = %s AND ar_computed ORDER BY 1",
-                SQL(", ").join(SQL("%s::text", SQL.identifier(f)) for f in MOVE_FIGURES),
-                company.id,
-            )
-        )
+        text, its company row, and what the collection run stored."""
+        stats, aging, moves = self._stored_figures(company)
         [(totals,)] = self.env.execute_query(
             SQL(
                 "SELECT to_jsonb(c) %s FROM ar_company_stat c WHERE c.company_id = %s",
@@ -126,26 +95,16 @@ class TestRefreshInBatches(BookCase):
         return customers, cash, signals, months
 
     def _forget(self, company):
-        """The company's stored figures removed, as if it had never been refreshed."""
-        self.env.flush_all()
-        for table in (
-            "ar_customer_stat",
-            "ar_company_stat",
-            "ar_trend_month",
-            "ar_collection_trend",
-            "ar_expected_cash",
-        ):
-            self.env.execute_query(
-                SQL("DELETE FROM %s WHERE company_id = %s", SQL.identifier(table), company.id)
-            )
-        self.env.execute_query(
-            SQL(
-                "UPDATE account_move SET ar_computed = FALSE, %s WHERE company_id = %s",
-                SQL(", ").join(SQL("%s = NULL", SQL.identifier(f)) for f in MOVE_FIGURES),
-                company.id,
-            )
+        self._forget_figures(
+            company,
+            tables=(
+                "ar_customer_stat",
+                "ar_company_stat",
+                "ar_trend_month",
+                "ar_collection_trend",
+                "ar_expected_cash",
+            ),
         )
-        self.env.invalidate_all()
 
     def _assert_totals_equal(self, batched, single):
         self.assertEqual(batched.keys(), single.keys())

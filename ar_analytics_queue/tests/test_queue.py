@@ -2,13 +2,11 @@ from unittest.mock import patch
 
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
-from odoo.tools import SQL
 
 from odoo.addons.ar_analytics.tests.common import BOOK_END, BookCase
 from odoo.addons.queue_job.tests.common import trap_jobs
 
 BATCH = 4
-MOVE_FIGURES = ("ar_payment_date", "ar_days_to_pay", "ar_days_late", "ar_paid_on_time")
 
 
 @tagged("post_install", "-at_install")
@@ -16,64 +14,21 @@ class TestRefreshInJobs(BookCase):
     """The nightly refresh of a company split into queue jobs stores the figures that the
     single-process refresh stores."""
 
-    def _stored(self, company):
-        """Every stored figure of the company's customers and invoices, as text."""
-        self.env.flush_all()
-        stats = self.env.execute_query(
-            SQL(
-                """SELECT s.partner_id, to_jsonb(s) - 'id' - 'create_date' - 'write_date'
-                          - 'computed_at' - 'create_uid' - 'write_uid'
-                     FROM ar_customer_stat s WHERE s.company_id = %s ORDER BY 1""",
-                company.id,
-            )
-        )
-        aging = self.env.execute_query(
-            SQL(
-                """SELECT partner_id, bucket_id, amount::text FROM ar_customer_aging
-                    WHERE company_id = %s ORDER BY 1, 2""",
-                company.id,
-            )
-        )
-        moves = self.env.execute_query(
-            SQL(
-                "SELECT id, %s FROM account_move WHERE company_id = %s AND ar_computed ORDER BY 1",
-                SQL(", ").join(SQL("%s::text", SQL.identifier(f)) for f in MOVE_FIGURES),
-                company.id,
-            )
-        )
-        return stats, aging, moves
-
     def _totals(self, company):
         stat = self.env["ar.company.stat"].search([("company_id", "=", company.id)])
         return stat.read(["overdue_amount", "dso", "collection_rate", "cei"], load=None)[0] | {
             "id": None
         }
 
-    def _forget(self, company):
-        """The company's stored figures removed, as if it had never been refreshed."""
-        self.env.flush_all()
-        self.env.execute_query(
-            SQL("DELETE FROM ar_customer_stat WHERE company_id = %s", company.id)
-        )
-        self.env.execute_query(SQL("DELETE FROM ar_company_stat WHERE company_id = %s", company.id))
-        self.env.execute_query(
-            SQL(
-                "UPDATE account_move SET ar_computed = FALSE, %s WHERE company_id = %s",
-                SQL(", ").join(SQL("%s = NULL", SQL.identifier(f)) for f in MOVE_FIGURES),
-                company.id,
-            )
-        )
-        self.env.invalidate_all()
-
     def test_jobs_store_the_figures_of_the_single_process_refresh(self):
         company = self.company_a
         refresh = self.env["ar.refresh"]
         refresh._refresh_company(company, as_of=BOOK_END)
         self.env["ar.collection.run"]._run(company, BOOK_END)
-        single = self._stored(company)
+        single = self._stored_figures(company)
         single_totals = self._totals(company)
         self.assertTrue(single[0] and single[1] and single[2], "a book to compare")
-        self._forget(company)
+        self._forget_figures(company)
         company.ar_refresh_batch_size = BATCH
         batches = refresh._partner_batches(company, BATCH)
         self.assertGreater(len(batches), 2, "several batches")
@@ -88,9 +43,11 @@ class TestRefreshInJobs(BookCase):
                     properties={"channel": "root.ar_analytics"},
                 )
             trap.assert_enqueued_job(refresh.sudo()._refresh_totals, args=(company, BOOK_END))
-            self.assertFalse(self._stored(company)[0], "nothing refreshed before the jobs run")
+            self.assertFalse(
+                self._stored_figures(company)[0], "nothing refreshed before the jobs run"
+            )
             trap.perform_enqueued_jobs()
-        self.assertEqual(self._stored(company), single)
+        self.assertEqual(self._stored_figures(company), single)
         # the totals job sums the parts of batches: the same figures, summed in another order
         totals = self._totals(company)
         self.assertEqual(totals.keys(), single_totals.keys())
@@ -107,18 +64,18 @@ class TestRefreshInJobs(BookCase):
     def test_nightly_job_enqueues_only_the_companies_that_asked(self):
         self.company_a.write({"ar_refresh_in_jobs": True, "ar_refresh_batch_size": BATCH})
         self.company_b.ar_refresh_in_jobs = False
-        self._forget(self.company_a)
-        self._forget(self.company_b)
+        self._forget_figures(self.company_a)
+        self._forget_figures(self.company_b)
         refresh = self.env["ar.refresh"]
         with trap_jobs() as trap, patch.object(self.env.cr, "commit", lambda: None):
             refresh._cron_refresh()
             batches = refresh._partner_batches(self.company_a, BATCH)
             trap.assert_jobs_count(len(batches) + 2)
             # the company in jobs is refreshed by its jobs, the other one in place
-            self.assertFalse(self._stored(self.company_a)[0])
-            self.assertTrue(self._stored(self.company_b)[0])
+            self.assertFalse(self._stored_figures(self.company_a)[0])
+            self.assertTrue(self._stored_figures(self.company_b)[0])
             trap.perform_enqueued_jobs()
-        self.assertTrue(self._stored(self.company_a)[0])
+        self.assertTrue(self._stored_figures(self.company_a)[0])
 
     def test_a_job_refreshes_at_least_one_customer(self):
         with self.assertRaises(ValidationError):
