@@ -24,6 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from measure import bank_journal, open_invoices
+
 import manage
 
 POLL = 0.02
@@ -139,16 +141,7 @@ def measure(db, payments):
     with manage.odoo_env(db) as env:
         company = env.ref("base.main_company")
         env = env(context=dict(env.context, allowed_company_ids=company.ids))
-        invoices = env["account.move"].search(
-            [
-                ("company_id", "=", company.id),
-                ("move_type", "=", "out_invoice"),
-                ("state", "=", "posted"),
-                ("payment_state", "=", "not_paid"),
-                ("currency_id", "=", company.currency_id.id),
-            ],
-            order="id desc",
-        )
+        invoices = open_invoices(env, company)
         # one invoice per customer, so that each payment waits for its own refresh
         chosen, seen = [], set()
         for invoice in invoices:
@@ -158,10 +151,7 @@ def measure(db, payments):
                 chosen.append(invoice)
             if len(chosen) == payments:
                 break
-        bank = env["account.journal"].search(
-            [("type", "=", "bank"), ("company_id", "=", company.id), ("code", "!=", "CHQR")],
-            limit=1,
-        )
+        bank = bank_journal(env, company)
         watcher = Watcher(db, company.id)
         watcher.start()
         start = time.monotonic()

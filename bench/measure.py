@@ -46,6 +46,30 @@ def refresh_snapshot(env):
     return snapshot
 
 
+def open_invoices(env, company, limit=None):
+    """The company's posted customer invoices not paid at all, in its currency, newest
+    first: what the payment benchmarks register payments on."""
+    return env["account.move"].search(
+        [
+            ("company_id", "=", company.id),
+            ("move_type", "=", "out_invoice"),
+            ("state", "=", "posted"),
+            ("payment_state", "=", "not_paid"),
+            ("currency_id", "=", company.currency_id.id),
+        ],
+        limit=limit,
+        order="id desc",
+    )
+
+
+def bank_journal(env, company):
+    """The company's bank journal the payments go to (not the cheques' one)."""
+    return env["account.journal"].search(
+        [("type", "=", "bank"), ("company_id", "=", company.id), ("code", "!=", "CHQR")],
+        limit=1,
+    )
+
+
 class Bench:
     def __init__(self, env, runs):
         self.env = env

@@ -4,7 +4,7 @@ dates' triggers vs without either; then the refresh of longer queues."""
 
 import datetime
 
-from measure import fmt, median, savepoint, timed
+from measure import bank_journal, fmt, median, open_invoices, savepoint, timed
 
 SAMPLE = 20  # payments registered per run
 QUEUE_SIZES = (20, 100, 400)  # customers queued at once
@@ -39,21 +39,8 @@ class Payments:
         self.bench = bench
         self.company = company
         self.env = env
-        self.invoices = env["account.move"].search(
-            [
-                ("company_id", "=", company.id),
-                ("move_type", "=", "out_invoice"),
-                ("state", "=", "posted"),
-                ("payment_state", "=", "not_paid"),
-                ("currency_id", "=", company.currency_id.id),
-            ],
-            limit=SAMPLE,
-            order="id desc",
-        )
-        self.bank = env["account.journal"].search(
-            [("type", "=", "bank"), ("company_id", "=", company.id), ("code", "!=", "CHQR")],
-            limit=1,
-        )
+        self.invoices = open_invoices(env, company, limit=SAMPLE)
+        self.bank = bank_journal(env, company)
         self.refresh = env["ar.refresh"]
         self.queued, self.refreshed, self.without, self.single = [], [], [], []
 
