@@ -192,11 +192,12 @@ def broken_promises(env, company, as_of):
 
 def write_trend(env, company, as_of, months, summaries):
     """Replace the company's trend months and summaries."""
-    writer.replace(
+    writer.replace_frame(
         env,
         "ar.trend.month",
         _company(company),
-        _columns(months, TREND_MONTH_COLUMNS),
+        months,
+        lambda part: _columns(part, TREND_MONTH_COLUMNS),
         constants={"company_id": company.id},
     )
     columns = {"as_of": ([as_of] * len(summaries), "date")}

@@ -10,6 +10,7 @@ from odoo.tools import SQL
 from .arrays import array, sql_values, unnest
 
 _NOW = SQL("NOW() AT TIME ZONE 'UTC'")
+INSERT_ROWS = 20000
 #: field type -> SQL type of the array its values are written from (a Float field's
 #: numeric column, when it has digits, casts the float8 values)
 ARRAY_TYPES = {
@@ -98,18 +99,28 @@ def upsert(env, model, keys, columns, compare):
 def replace(env, model, scope, columns, constants=None):
     """Replace the rows of ``scope`` (an SQL condition on the table) with ``columns``, each
     row completed with the ``constants`` ({column: value}, e.g. the company)."""
+    replace_frame(env, model, scope, None, lambda _part: columns, constants)
+
+
+def replace_frame(env, model, scope, frame, to_columns, constants=None):
+    """:func:`replace` with the rows of ``frame``, turned into ``columns`` by ``to_columns``
+    INSERT_ROWS rows at a time: the values of a statement are Python objects, about 30
+    bytes each, which a company's every customer month would make hundreds of MB."""
     table = SQL.identifier(env[model]._table)
     env.execute_query(SQL("DELETE FROM %s WHERE %s", table, scope))
     constants = constants or {}
-    if columns and len(next(iter(columns.values()))[0]):
-        audit_names, audit_values = audit_columns(env)
-        names = [*constants, *columns]
-        values = [SQL("%s", value) for value in constants.values()]
+    audit_names, audit_values = audit_columns(env)
+    values = [SQL("%s", value) for value in constants.values()]
+    starts = [0] if frame is None else range(0, len(frame), INSERT_ROWS)
+    for start in starts:
+        columns = to_columns(None if frame is None else frame.iloc[start : start + INSERT_ROWS])
+        if not columns or not len(next(iter(columns.values()))[0]):
+            continue
         env.execute_query(
             SQL(
                 "INSERT INTO %s (%s, %s) SELECT %s, %s FROM %s",
                 table,
-                _names(names),
+                _names([*constants, *columns]),
                 audit_names,
                 SQL(", ").join([*values, _names(columns, "v")]),
                 audit_values,
