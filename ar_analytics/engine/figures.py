@@ -119,16 +119,16 @@ def partner_figures(
     rows = validate_buckets(buckets)
     items_cut, allocs_cut = prepare_frames(items, allocs, as_of)
     items_out = settle_prepared(items_cut, allocs_cut, as_of, buckets=rows, basis=basis)
+    obs = observations(items_out, allocs_cut, as_of, window_days, by)
     return _figures_from_settled(
-        items_out, allocs_cut, by, as_of, rows, window_days, min_obs, horizon, cei_months
+        items_out, allocs_cut, obs, by, as_of, rows, window_days, min_obs, horizon, cei_months
     )
 
 
 def _figures_from_settled(
-    items_out, allocs_cut, by, as_of, rows, window_days, min_obs, horizon, cei_months
+    items_out, allocs_cut, obs, by, as_of, rows, window_days, min_obs, horizon, cei_months
 ):
     index = group_index(items_out, by)
-    obs = observations(items_out, allocs_cut, as_of, window_days, by)
     dates = [*cei_dates(as_of, cei_months), *turnover_dates(as_of)]
     balances = ar_balances(items_out, allocs_cut, dates, by)
     parts = [
@@ -161,24 +161,33 @@ def compute_all(
     """Everything a refresh stores, settling the items once (sections 1-4).
 
     Returns a dict: ``items`` (:func:`settle` output), ``allocs`` (classified, cut),
-    ``figures`` (:func:`partner_figures` by partner), ``totals`` (the same by company, or
-    None when ``totals`` is false), ``trend`` (dWADL by partner, :func:`wadl_trend`) and
-    ``moves`` (:func:`move_figures`).
+    ``obs`` (the cash observations of the window, :func:`observations`, with the partner
+    and the company), ``figures`` (:func:`partner_figures` by partner), ``totals`` (the same
+    by company, or None when ``totals`` is false), ``trend`` (dWADL by partner,
+    :func:`wadl_trend`) and ``moves`` (:func:`move_figures`).
     """
     as_of = as_timestamp(as_of)
     rows = validate_buckets(buckets)
     items_cut, allocs_cut = prepare_frames(items, allocs, as_of)
     items_out = settle_prepared(items_cut, allocs_cut, as_of, buckets=rows, basis=basis)
+    # the same rows whatever the grouping: made once
+    obs = observations(items_out, allocs_cut, as_of, window_days)
     args = (as_of, rows, window_days, min_obs, horizon, cei_months)
     return {
         "items": items_out,
         "allocs": allocs_cut,
-        "figures": _figures_from_settled(items_out, allocs_cut, "partner_id", *args),
-        "totals": _figures_from_settled(items_out, allocs_cut, "company_id", *args)
+        "obs": obs,
+        "figures": _figures_from_settled(items_out, allocs_cut, obs, "partner_id", *args),
+        "totals": _figures_from_settled(items_out, allocs_cut, obs, "company_id", *args)
         if totals
         else None,
         "trend": wadl_trend(
-            items_out, allocs_cut, as_of, recent_days=recent_days, window_days=window_days
+            items_out,
+            allocs_cut,
+            as_of,
+            recent_days=recent_days,
+            window_days=window_days,
+            obs=obs,
         ),
         "moves": move_figures(items_out),
     }

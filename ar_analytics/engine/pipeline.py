@@ -193,6 +193,7 @@ def batch(items, allocs, as_of, settings, sales=None):
         as_of,
         buckets=settings.buckets,
         window_days=settings.window_days,
+        obs=bundle["obs"],
     )
     figures = _scored(bundle, settings)
     costed = sales() if callable(sales) else sales

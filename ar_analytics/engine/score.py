@@ -119,6 +119,7 @@ def wadl_trend(
     recent_days=DEFAULT_RECENT_DAYS,
     window_days=DEFAULT_WINDOW_DAYS,
     by="partner_id",
+    obs=None,
 ):
     """Days-late trend dWADL per group (section 4, indicator S5), a Series.
 
@@ -129,11 +130,13 @@ def wadl_trend(
     as_of - recent_days].  ``dWADL = WADL(recent) - WADL(prior)`` (WADL of
     :func:`payment_behaviour`, amount-weighted signed days late); NaN when either side
     has no observation (so always NaN when recent_days >= window_days).  Indexed by
-    the groups of items_out (as :func:`partner_figures`), named ``wadl_trend``.
+    the groups of items_out (as :func:`partner_figures`), named ``wadl_trend``. ``obs``:
+    those observations when already made.
     """
     as_of = as_timestamp(as_of)
     recent_days = _check_positive(recent_days, "Credit score: the recent period must be positive.")
-    obs = observations(items_out, allocs, as_of, window_days, by)
+    if obs is None:
+        obs = observations(items_out, allocs, as_of, window_days, by)
     recent = obs["pay_date"] > as_of - pd.Timedelta(days=recent_days)
     index = group_index(items_out, by)
     # the WADL of payment_behaviour on each side, without its other figures

@@ -142,14 +142,16 @@ def total_parts(
     window_days=DEFAULT_WINDOW_DAYS,
     horizon=DEFAULT_HORIZON,
     cei_months=DEFAULT_CEI_MONTHS,
+    obs=None,
 ):
     """The additive pieces of the company totals of one batch of customers, one row per
     company of ``items_out`` (settled items, :func:`settle`; ``allocs_cut`` classified and
-    cut at as_of, as :func:`figures.compute_all` returns them)."""
+    cut at as_of, as :func:`figures.compute_all` returns them; ``obs``: its observations)."""
     as_of = as_timestamp(as_of)
     rows = validate_buckets(buckets)
     index = group_index(items_out, BY)
-    obs = observations(items_out, allocs_cut, as_of, window_days, BY)
+    if obs is None:
+        obs = observations(items_out, allocs_cut, as_of, window_days, BY)
     parts = [
         _aging_parts(items_out, rows, index),
         _behaviour_parts(items_out, obs, as_of, window_days, index),

@@ -14,7 +14,7 @@ from odoo.tools import SQL
 
 from .. import engine
 from ..engine import pipeline
-from ..store import extract, frames, grades
+from ..store import extract, frames, grades, sales
 from ..store import figures as stored
 from ..store import stored as stored_reads
 
@@ -85,14 +85,14 @@ class ArRefresh(models.AbstractModel):
 
     @api.model
     def _costed_sales(self, company, lines):
-        """The sales lines read by ``store.extract.sales_read``, with their cost."""
-        prices = extract.standard_prices(self.env, company, lines["product_id"])
+        """The sales lines read by ``store.sales.sales_read``, with their cost."""
+        prices = sales.standard_prices(self.env, company, lines["product_id"])
         return pipeline.sales_costs(lines, prices)
 
     @api.model
     def _extract_sales(self, company, as_of, partner_ids=None):
         """The company's costed sales lines dated up to ``as_of`` (metrics.md section 0)."""
-        read = extract.sales_read(self.env, company, as_of, partner_ids)
+        read = sales.sales_read(self.env, company, as_of, partner_ids)
         return self._costed_sales(company, frames.query_frame(self.env, *read))
 
     # -- computation (as of any date) ----------------------------------------------------------
@@ -107,7 +107,7 @@ class ArRefresh(models.AbstractModel):
         # the sales lines are read by the database while the engine computes (in a second
         # connection with the nightly job's snapshot)
         env = self.env if partner_ids is None else self.with_context(ar_snapshot=None).env
-        sales_reads = [] if ranks else [extract.sales_read(env, company, as_of, partner_ids)]
+        sales_reads = [] if ranks else [sales.sales_read(env, company, as_of, partner_ids)]
         later = frames.frames_later(env, sales_reads)
         others = None
         if partner_ids is not None and ranks is None:

@@ -10,6 +10,7 @@ from disk."""
 import numpy as np
 
 from . import extract, frames
+from .sales import sales_read
 from .stored import stored_moves_read
 
 
@@ -22,10 +23,12 @@ class Book:
         self.count, self.with_stored = len(firsts or [None]), with_stored
         self._firsts = np.asarray(firsts or [0], dtype="int64")
         items, allocs = extract.batched_reads(env, company, as_of, firsts)
-        files = [items, extract.sales_read(env, company, as_of, firsts=firsts)]
+        files = [items, sales_read(env, company, as_of, firsts=firsts)]
         if with_stored:
             files.append(stored_moves_read(env, company, None, firsts=firsts))
-        self._later = frames.frames_later(env, [], files)
+        # one batch: the items parsed by the second connection's thread while this one
+        # still reads the allocations
+        self._later = frames.frames_later(env, [], files, parse_first=self.count == 1)
         self._held = [None] * len(files)
         copied = frames.copy_to_file(env.cr, *frames.prepared(env, *allocs))
         self._allocs = frames.Batched(copied, self.count)
@@ -48,14 +51,14 @@ class Book:
         """(items, allocs) of the batch; those of a single batch parsed once and kept."""
         if self._whole is not None:
             return self._whole
-        items = self._read(0).frame(number)
+        items = self._later.frame() if self.count == 1 else self._read(0).frame(number)
         read = items, extract.batch_allocations(items, self._allocs.frame(number))
         if self.count == 1:
             self._whole = read
         return read
 
     def sales(self, number):
-        """The batch's sales lines (``extract.sales_read``), not yet costed."""
+        """The batch's sales lines (``store.sales.sales_read``), not yet costed."""
         return self._read(1).frame(number)
 
     def stored(self, number):

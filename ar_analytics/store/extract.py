@@ -1,9 +1,7 @@
 """The extraction queries: the receivable items of a company and their allocations at an
-as-of date, the sales lines, and the figures stored by the last refresh. Items and sales
-lines are searched through the ORM (``_search``), so record rules and companies apply."""
-
-import numpy as np
-import pandas as pd
+as-of date (the sales lines are ``store.sales``, the figures stored by the last refresh
+``store.stored``). Items are searched through the ORM (``_search``), so record rules and
+companies apply."""
 
 from odoo.fields import Domain
 from odoo.tools import SQL
@@ -126,34 +124,67 @@ def _allocations(company, item_ids, as_of, await_bank, batch=False, firsts=None)
         # fenced (OFFSET 0): the counterparts are joined to the batch's sides only
         sides = SQL("%s AND side.item_id IN (SELECT id FROM items) OFFSET 0", sides)
     lead, item_join = SQL(), SQL()
+    if batch:
+        with_lines = SQL(
+            "WITH items AS MATERIALIZED (SELECT unnest(%s) AS id)", array(item_ids, "int4")
+        )
+        lines, receivable = (
+            SQL("account_move_line"),
+            SQL(
+                "WHERE cp.account_id IN (SELECT id FROM account_account "
+                "WHERE account_type = 'asset_receivable')"
+            ),
+        )
+    else:
+        # the receivable lines apart, then hashed: PostgreSQL underestimates how many of the
+        # partials' lines are receivable and would look each one up by index
+        with_lines, lines, receivable = _receivable_lines(company), SQL("receivable"), SQL()
     if firsts is not None:
         lead = SQL(
             "%s, ", batch_number(SQL("COALESCE(ip.commercial_partner_id, il.partner_id)"), firsts)
         )
         item_join = SQL(
-            """JOIN account_move_line il ON il.id = part.item_id
-          LEFT JOIN res_partner ip ON ip.id = il.partner_id"""
+            """JOIN %s il ON il.id = part.item_id
+          LEFT JOIN res_partner ip ON ip.id = il.partner_id""",
+            lines,
         )
     return SQL(
         """
-        %(items)s
+        %(with_lines)s
         SELECT %(lead)s part.id, part.item_id, cp.id, part.item_amount::float8,
                part.amount::float8, part.max_date, %(counterpart)s
           FROM (%(sides)s) AS part
-          JOIN account_move_line cp ON cp.id = part.counterpart_id
+          JOIN %(lines)s cp ON cp.id = part.counterpart_id
           JOIN account_move cpm ON cpm.id = cp.move_id
      LEFT JOIN account_payment pay ON pay.id = cpm.origin_payment_id
           %(item_join)s
-         WHERE cp.account_id IN (SELECT id FROM account_account
-                                  WHERE account_type = 'asset_receivable')
+          %(receivable)s
         """,
-        items=SQL("WITH items AS MATERIALIZED (SELECT unnest(%s) AS id)", array(item_ids, "int4"))
-        if batch
-        else SQL(),
+        with_lines=with_lines,
         lead=lead,
+        lines=lines,
         item_join=item_join,
+        receivable=receivable,
         sides=sides,
         counterpart=_counterpart(await_bank),
+    )
+
+
+def _receivable_lines(company):
+    """``WITH receivable``: the receivable lines of the company and of the companies it may
+    reconcile with (its parent's and branches': those of its root company)."""
+    family = (
+        company.env["res.company"]
+        .sudo()
+        .with_context(active_test=False)
+        .search([("id", "child_of", company.root_id.id)])
+    )
+    return SQL(
+        """WITH receivable AS MATERIALIZED (
+            SELECT l.id, l.date, l.move_id, l.partner_id FROM account_move_line l
+             WHERE l.company_id = ANY(%s) AND l.account_id IN (
+                   SELECT id FROM account_account WHERE account_type = 'asset_receivable'))""",
+        array(family.ids, "int4"),
     )
 
 
@@ -336,142 +367,3 @@ def extract(env, company, as_of, partner_ids=None, open_only=False):
         ["partial_id", "item_id"],
     )
     return items, batch_allocations(items, allocs)
-
-
-def _join_cogs(query, line, company, partner_ids):
-    """Join ``ar_cogs.amount``: the COGS lines of the line's move and product (anglo-saxon
-    accounting), aggregated once for the company, or looked up by move for a few customers."""
-    cogs = SQL(
-        """SELECT c.move_id, c.product_id, SUM(c.balance) AS amount
-             FROM account_move_line c
-             JOIN account_account a ON a.id = c.account_id
-            WHERE c.display_type = 'cogs' AND a.account_type LIKE 'expense%%'
-              AND c.company_id = %s AND c.parent_state = 'posted'""",
-        company.id,
-    )
-    move_product = identifiers(line, move="move_id", product="product_id")
-    if partner_ids is None:
-        query.add_join(
-            "LEFT JOIN",
-            "ar_cogs",
-            SQL("(%s GROUP BY 1, 2)", cogs),
-            SQL(
-                "ar_cogs.move_id = %(move)s AND ar_cogs.product_id = %(product)s",
-                **move_product,
-            ),
-        )
-    else:
-        query.add_join(
-            "LEFT JOIN",
-            "ar_cogs",
-            SQL(
-                "LATERAL (%s AND c.move_id = %s AND c.product_id = %s GROUP BY 1, 2)",
-                cogs,
-                move_product["move"],
-                move_product["product"],
-            ),
-            SQL("TRUE"),
-        )
-
-
-def _join_sale_cost(env, query, line, company):
-    """Join the sale order line's unit cost (sale_margin) when the database has it; returns
-    the SQL of that cost (NULL without sale_margin)."""
-    so_cost = SQL("NULL::float8")
-    order_lines = env["sale.order.line"]
-    if "purchase_price" in order_lines._fields and order_lines._fields["purchase_price"].store:
-        so_cost = SQL("ar_so.unit_cost::float8")
-        query.add_join(
-            "LEFT JOIN",
-            "ar_so",
-            SQL(
-                """(SELECT rel.invoice_line_id,
-                           SUM(sol.purchase_price) / COUNT(*) AS unit_cost
-                      FROM sale_order_line_invoice_rel rel
-                      JOIN sale_order_line sol ON sol.id = rel.order_line_id
-                     WHERE sol.purchase_price > 0 AND sol.company_id = %s
-                     GROUP BY rel.invoice_line_id)""",
-                company.id,
-            ),
-            SQL("ar_so.invoice_line_id = %s", SQL.identifier(line, "id")),
-        )
-    return so_cost
-
-
-def sales_read(env, company, as_of, partner_ids=None, firsts=None):
-    """(query, columns, order) of the sales lines: one row per product line of the company's
-    posted customer invoices and credit notes dated up to as_of, untaxed revenue in company
-    currency, and the candidate costs (metrics.md section 0) that ``engine.pipeline.sales_costs``
-    chooses from; ``firsts``: every batch's, each row led by its batch (:func:`batched_reads`)."""
-    domain = Domain(
-        [
-            ("company_id", "=", company.id),
-            ("parent_state", "=", "posted"),
-            ("move_id.move_type", "in", ("out_invoice", "out_refund")),
-            ("display_type", "=", "product"),
-            ("move_id.invoice_date", "<=", as_of),
-        ]
-    )
-    if partner_ids is not None:
-        domain &= partner_domain("move_id.partner_id", contacts(env, partner_ids), partner_ids)
-    # joined to the ORM's query (record rules applied): one scan of the lines
-    query = env["account.move.line"]._search(domain)
-    line = query.table
-
-    # the move's join of the domain (move type, invoice date), reused
-    move = query.left_join(line, "move_id", "account_move", "id", "move_id")
-    query.add_join(
-        "LEFT JOIN",
-        "ar_partner",
-        "res_partner",
-        SQL("%s = %s", SQL.identifier("ar_partner", "id"), SQL.identifier(move, "partner_id")),
-    )
-    _join_cogs(query, line, company, partner_ids)
-    so_cost = _join_sale_cost(env, query, line, company)
-    partner = SQL(
-        "COALESCE(ar_partner.commercial_partner_id, %s)", SQL.identifier(move, "partner_id")
-    )
-    lead = SQL() if firsts is None else SQL("%s, ", batch_number(partner, firsts))
-    return (
-        query.select(
-            SQL(
-                """%(lead)s %(partner)s,
-                   %(move)s, %(move_type)s, %(invoice_date)s,
-                   (-%(balance)s)::float8, %(product)s,
-                   (%(quantity)s
-                    * CASE WHEN %(move_type)s = 'out_refund' THEN -1 ELSE 1 END)::float8,
-                   ar_cogs.amount::float8, %(so_cost)s""",
-                lead=lead,
-                partner=partner,
-                **identifiers(
-                    move,
-                    move="id",
-                    move_type="move_type",
-                    invoice_date="invoice_date",
-                ),
-                **identifiers(line, balance="balance", product="product_id", quantity="quantity"),
-                so_cost=so_cost,
-            )
-        ),
-        [
-            *([] if firsts is None else [BATCH]),
-            "partner_id",
-            "move_id",
-            "move_type",
-            "invoice_date",
-            "revenue",
-            "product_id",
-            "quantity",
-            "cogs",
-            "so_unit_cost",
-        ],
-        ["move_id", "product_id", "revenue", "quantity"],
-    )
-
-
-def standard_prices(env, company, product_ids):
-    """The products' current cost in ``company`` (a Series by product id; NaN when none),
-    read through the ORM: the cost is a company-dependent field."""
-    ids = [int(p) for p in pd.unique(pd.Series(product_ids).dropna())]
-    products = env["product.product"].sudo().with_company(company).browse(ids)
-    return pd.Series({p.id: p.standard_price or np.nan for p in products}, dtype="float64")

@@ -225,7 +225,7 @@ def clean_snapshot(env):
     return snapshot
 
 
-def frames_later(env, reads, files=()):
+def frames_later(env, reads, files=(), parse_first=False):
     """The frames of ``reads`` (``(query, columns, order_by)``, as ``query_frame``) read
     one after the other in a thread, on a second connection that imports this
     transaction's snapshot (``pg_export_snapshot``): the database extracts while this
@@ -238,12 +238,14 @@ def frames_later(env, reads, files=()):
     ``files``: reads whose text the thread then copies to temporary files, one after the
     other, not parsed (the returned function's ``file(n)``: the n-th ``copy_to_file``
     result, waited for): the reads of every batch of a refresh in batches, held on disk
-    until each batch's turn (``Batched``)."""
+    until each batch's turn (``Batched``). ``parse_first``: the first file is a single
+    batch, parsed in the thread as soon as it is copied (while this thread still waits for
+    its own read): the returned function's ``frame()``."""
     statements = [prepared(env, *read) for read in reads]
     later = [prepared(env, *read) for read in files]
     snapshot = env.context.get("ar_snapshot")
     if not snapshot:
-        return _read_here(env, statements, later)
+        return _read_here(env, statements, later, parse_first)
     result, imported, copied = {"files": []}, threading.Event(), threading.Condition()
 
     def read():
@@ -254,10 +256,12 @@ def frames_later(env, reads, files=()):
                 imported.set()
                 cr.execute(EXTRACT_SETTINGS)
                 result["frames"] = [read_copy(cr, *statement) for statement in statements]
-                for statement in later:
+                for position, statement in enumerate(later):
                     text = copy_to_file(cr, *statement)
+                    first = Batched(text, 1).frame(1) if parse_first and not position else None
                     with copied:
                         result["files"].append(text)
+                        result.setdefault("first", first)
                         copied.notify_all()
                 cr.rollback()
         except Exception as error:  # noqa: BLE001 (raised again in the caller's thread)
@@ -276,7 +280,7 @@ def frames_later(env, reads, files=()):
     if "error" in result and not result.get("imported"):
         # no second connection (a full pool, a refused import): read here
         _logger.warning("receivables extraction in one connection: %s", result["error"])
-        return _read_here(env, statements, later)
+        return _read_here(env, statements, later, parse_first)
 
     def wait():
         thread.join()
@@ -291,18 +295,24 @@ def frames_later(env, reads, files=()):
             raise result["error"]
         return result["files"][number]
 
-    return _waiting(wait, file)
+    def first():
+        file(0)
+        return result["first"]
+
+    return _waiting(wait, file, first)
 
 
-def _read_here(env, statements, later):
+def _read_here(env, statements, later, parse_first):
     """:func:`frames_later`'s reads made here and now, in this transaction's connection."""
     frames = [read_copy(env.cr, *statement) for statement in statements]
     files = [copy_to_file(env.cr, *statement) for statement in later]
-    return _waiting(lambda: frames, files.__getitem__)
+    first = Batched(files[0], 1).frame(1) if parse_first else None
+    return _waiting(lambda: frames, files.__getitem__, lambda: first)
 
 
-def _waiting(wait, file):
+def _waiting(wait, file, first):
     """``wait``, with ``wait.file(n)``: the n-th read copied to a file, once copied (the
-    following ones may still be under way)."""
+    following ones may still be under way), and ``wait.frame()``: the first one parsed."""
     wait.file = file
+    wait.frame = first
     return wait

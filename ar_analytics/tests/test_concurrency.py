@@ -22,7 +22,7 @@ from odoo.tests import TransactionCase, tagged
 from odoo.tools import SQL
 
 from ..models.ar_refresh import REFRESH_LOCK, WRITE_LOCK
-from ..store import extract, frames
+from ..store import frames, sales
 from .committed import committed_env, release_registry_lock
 
 TIMEOUT = 60
@@ -313,7 +313,7 @@ class TestRefreshConcurrency(TransactionCase):
                 late = _invoice(quiet, mine.with_env(quiet), "2026-01-25", 777)
             snapshot = frames.clean_snapshot(env)
             self.assertTrue(snapshot, "nothing written yet in this transaction")
-            read = extract.sales_read(env, company, as_of)
+            read = sales.sales_read(env, company, as_of)
             later = frames.frames_later(env(context={"ar_snapshot": snapshot}), [read])
             background = refresh._costed_sales(company, later()[0])
             self.assertEqual(len(readers), 1)
