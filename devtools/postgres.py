@@ -28,16 +28,8 @@ def _clusters():
 
 def ensure_postgres():
     """Connect to the local PostgreSQL; start it, and create our role, when needed."""
-    import psycopg2
-
-    try:
-        _connect().close()
-        return
-    except psycopg2.OperationalError as exc:
-        error = str(exc)
-    if "does not exist" in error and "role" in error:
-        _create_role()
-        _connect().close()
+    error = _reachable()
+    if error is None:
         return
     clusters = _clusters()
     if not clusters:
@@ -50,16 +42,26 @@ def ensure_postgres():
             say(f"- starting PostgreSQL {version}/{name}")
             subprocess.run(["pg_ctlcluster", version, name, "start"], check=False)
     for _attempt in range(20):
-        try:
-            _connect().close()
+        error = _reachable()
+        if error is None:
             return
-        except psycopg2.OperationalError as exc:
-            error = str(exc)
-            if "does not exist" in error and "role" in error:
-                _create_role()
-            else:
-                time.sleep(0.5)
+        time.sleep(0.5)
     raise Missing(f"PostgreSQL could not be reached or started: {error.strip()}")
+
+
+def _reachable(create_role=True):
+    """None once PostgreSQL answers us (our role created when it is missing), else why not."""
+    import psycopg2
+
+    try:
+        _connect().close()
+        return None
+    except psycopg2.OperationalError as exc:
+        error = str(exc)
+    if create_role and "does not exist" in error and "role" in error:
+        _create_role()
+        return _reachable(create_role=False)
+    return error
 
 
 def _create_role():
