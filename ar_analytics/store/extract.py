@@ -124,21 +124,7 @@ def _allocations(company, item_ids, as_of, await_bank, batch=False, firsts=None)
         # fenced (OFFSET 0): the counterparts are joined to the batch's sides only
         sides = SQL("%s AND side.item_id IN (SELECT id FROM items) OFFSET 0", sides)
     lead, item_join = SQL(), SQL()
-    if batch:
-        with_lines = SQL(
-            "WITH items AS MATERIALIZED (SELECT unnest(%s) AS id)", array(item_ids, "int4")
-        )
-        lines, receivable = (
-            SQL("account_move_line"),
-            SQL(
-                "WHERE cp.account_id IN (SELECT id FROM account_account "
-                "WHERE account_type = 'asset_receivable')"
-            ),
-        )
-    else:
-        # the receivable lines apart, then hashed: PostgreSQL underestimates how many of the
-        # partials' lines are receivable and would look each one up by index
-        with_lines, lines, receivable = _receivable_lines(company), SQL("receivable"), SQL()
+    with_lines, lines, receivable = _lines(company, item_ids if batch else None)
     if firsts is not None:
         lead = SQL(
             "%s, ", batch_number(SQL("COALESCE(ip.commercial_partner_id, il.partner_id)"), firsts)
@@ -167,6 +153,24 @@ def _allocations(company, item_ids, as_of, await_bank, batch=False, firsts=None)
         receivable=receivable,
         sides=sides,
         counterpart=_counterpart(await_bank),
+    )
+
+
+def _lines(company, batch_ids):
+    """(WITH clause, the lines an allocation's counterpart and item are, the filter keeping
+    the receivable ones) of :func:`_allocations`: for the items ``batch_ids`` of a batch,
+    those items and every line; else the receivable lines apart, then hashed (PostgreSQL
+    underestimates how many of the partials' lines are receivable and would look each one
+    up by index)."""
+    if batch_ids is None:
+        return _receivable_lines(company), SQL("receivable"), SQL()
+    return (
+        SQL("WITH items AS MATERIALIZED (SELECT unnest(%s) AS id)", array(batch_ids, "int4")),
+        SQL("account_move_line"),
+        SQL(
+            "WHERE cp.account_id IN (SELECT id FROM account_account "
+            "WHERE account_type = 'asset_receivable')"
+        ),
     )
 
 
