@@ -14,6 +14,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+import random_books
 from ar_analytics_engine import collection, expected, signals, trend
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -35,31 +36,22 @@ COMPANY_RTOL = 1e-9
 # what a sum of cents that cancel out leaves of float noise
 ATOL = 1e-6
 
-amounts = st.floats(min_value=0.01, max_value=100_000, allow_nan=False).map(
-    lambda value: round(value, 2)
+books = st.lists(
+    random_books.invoices(
+        PARTNERS,
+        (AS_OF - START).days + 30,
+        KINDS,
+        paid=st.sampled_from([0.0, 0.3, 1.0, 1.0]),
+        max_delay=200,
+        second=True,
+    ),
+    min_size=1,
+    max_size=40,
 )
-invoice = st.fixed_dictionaries(
-    {
-        # 0: a receivable line without a customer (the company's figures only)
-        "partner": st.integers(min_value=0, max_value=PARTNERS),
-        "amount": amounts,
-        "day": st.integers(min_value=0, max_value=(AS_OF - START).days + 30),
-        "terms": st.sampled_from([0, 15, 30, 60]),
-        "paid": st.sampled_from([0.0, 0.3, 1.0, 1.0]),
-        "delay": st.integers(min_value=-20, max_value=200),
-        "kind": st.sampled_from(KINDS),
-        "refund": st.booleans(),
-        "second": st.booleans(),
-    }
-)
-books = st.lists(invoice, min_size=1, max_size=40)
-credits = st.lists(
-    st.tuples(st.integers(min_value=0, max_value=PARTNERS), amounts, st.integers(0, 700)),
-    max_size=4,
-)
+credits = random_books.credits(PARTNERS, 700, max_size=4)
 # each customer's batch (customers 1..STATS_ONLY), or every customer alone
 splits = st.one_of(
-    st.lists(st.integers(min_value=0, max_value=3), min_size=STATS_ONLY, max_size=STATS_ONLY),
+    random_books.batch_numbers(STATS_ONLY),
     st.just("alone"),
 )
 

@@ -9,6 +9,7 @@ import ar_analytics_engine as engine
 import numpy as np
 import pandas as pd
 import pytest
+import random_books
 from ar_analytics_engine import pipeline, totals
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -23,31 +24,20 @@ SETTINGS = settings(
 PARTNERS = 8
 KINDS = ["cash", "cash", "pending", "credit_note", "adjustment", "fx"]
 
-amounts = st.floats(min_value=0.01, max_value=100_000, allow_nan=False).map(
-    lambda value: round(value, 2)
+books = st.lists(
+    random_books.invoices(
+        PARTNERS,
+        (AS_OF.date() - START).days + 30,
+        KINDS,
+        paid=st.floats(min_value=0.0, max_value=1.0),
+        max_delay=300,
+    ),
+    min_size=1,
+    max_size=30,
 )
-invoice = st.fixed_dictionaries(
-    {
-        # 0: a receivable line without a customer (counted in the totals only)
-        "partner": st.integers(min_value=0, max_value=PARTNERS),
-        "amount": amounts,
-        "day": st.integers(min_value=0, max_value=(AS_OF.date() - START).days + 30),
-        "terms": st.sampled_from([0, 15, 30, 60]),
-        "paid": st.floats(min_value=0.0, max_value=1.0),
-        "delay": st.integers(min_value=-20, max_value=300),
-        "kind": st.sampled_from(KINDS),
-        "refund": st.booleans(),
-    }
-)
-books = st.lists(invoice, min_size=1, max_size=30)
-credits = st.lists(
-    st.tuples(st.integers(min_value=0, max_value=PARTNERS), amounts, st.integers(0, 600)),
-    max_size=5,
-)
+credits = random_books.credits(PARTNERS, 600, max_size=5)
 # each customer's batch (customers 0..PARTNERS)
-splits = st.lists(
-    st.integers(min_value=0, max_value=3), min_size=PARTNERS + 1, max_size=PARTNERS + 1
-)
+splits = random_books.batch_numbers(PARTNERS + 1)
 
 
 def _book(ledger_class, rows, unapplied):
