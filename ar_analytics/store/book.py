@@ -1,6 +1,6 @@
 """The reads of a full refresh of one company, batch by batch (docs/scaling.md): its items
 and allocations, sales lines and stored per-invoice figures, each read once for the whole
-company (one plan, PostgreSQL's parallel workers) and held on disk as CSV text. With several
+company (one plan, one scan of each table) and held on disk as CSV text. With several
 batches each row is led by its batch and the reads are ordered by it, so that each batch is
 parsed alone: the memory is one batch's. The allocations are read in this connection, the
 rest meanwhile on a second one (``frames.frames_later``), so the engine starts once the

@@ -1,8 +1,7 @@
 """The book read into typed frames through PostgreSQL's COPY: the server formats the rows as
 CSV, pandas' C parser types them, no Python object per value. Dates travel as day numbers
 and booleans as 0/1; the text goes through a temporary file, so the peak memory is the
-frame, not the text as well. Unlike a cursor fetched in chunks, COPY lets PostgreSQL plan
-parallel workers."""
+frame, not the text as well."""
 
 import io
 import logging
@@ -20,8 +19,13 @@ from odoo.tools import SQL
 _logger = logging.getLogger(__name__)
 
 # the extraction's session settings: PostgreSQL's JIT compiles the few large queries of an
-# extraction for longer than it saves, and their sorts spill to disk with the default work_mem
-EXTRACT_SETTINGS = SQL("SET LOCAL jit = off; SET LOCAL work_mem = '64MB'")
+# extraction for longer than it saves, their sorts spill to disk with the default work_mem,
+# and parallel workers would compete for the cores that the extraction's two connections and
+# the parsing thread already keep busy
+EXTRACT_SETTINGS = SQL(
+    "SET LOCAL jit = off; SET LOCAL work_mem = '64MB';"
+    " SET LOCAL max_parallel_workers_per_gather = 0"
+)
 DATE_COLUMNS = ("date", "invoice_date", "date_maturity", "max_date", "pay_date", "payment_date")
 
 BOOL_COLUMNS = ("is_payment", "cp_is_payment", "cp_pending", "cp_is_exchange", "computed")
@@ -192,8 +196,9 @@ def typed(frame, columns, order_by):
             frame[name] = pd.Series(values, index=frame.index, dtype="str")
     if not order_by or frame.empty:
         return frame
-    # in a stable order whatever plan PostgreSQL chose (parallel workers return rows in any
-    # order): float sums, and so the stored figures, do not change between two runs
+    # in a stable order whatever plan PostgreSQL chose (hash joins and parallel workers
+    # return rows in any order): float sums, and so the stored figures, do not change
+    # between two runs
     order = np.lexsort([frame[name].to_numpy() for name in reversed(order_by)])
     return frame.take(order).reset_index(drop=True)
 
