@@ -186,17 +186,19 @@ class ArRefresh(models.AbstractModel):
         if partner_ids is not None:
             scope = SQL("%s AND partner_id = ANY(%s::int4[])", scope, list(partner_ids))
         changes = [change for change in grades.apply_grades(self.env, scope) if change[1]]
-        partners = self.env["res.partner"].sudo().browse([p for p, _old, _new in changes])
-        for partner, (_p, old, new) in zip(partners, changes, strict=True):
-            partner.message_post(
-                body=self.env._(
-                    "Credit grade in %(company)s changed from %(old)s to %(new)s.",
-                    company=company.name,
-                    old=old,
-                    new=new or self.env._("not rated"),
-                ),
-                subtype_xmlid="mail.mt_note",
+        if not changes:
+            return
+        # logged like a tracked field's change: one insert for every customer, no notification
+        bodies = {
+            partner_id: self.env._(
+                "Credit grade in %(company)s changed from %(old)s to %(new)s.",
+                company=company.name,
+                old=old,
+                new=new or self.env._("not rated"),
             )
+            for partner_id, old, new in changes
+        }
+        self.env["res.partner"].sudo().browse(list(bodies))._message_log_batch(bodies)
 
     def _lock_company(self, company, wait):
         """Serialise the refreshes of one company with transaction-level advisory locks,
