@@ -45,20 +45,28 @@ def customer_batches(env, company, size, unassigned=False, even=False):
     of the receivable lines without a partner ends the last batch, when there are any
     (what the company totals of a refresh in batches count besides its customers);
     ``even``: as few batches of at most ``size``, of sizes that differ by one at most."""
+    # a look-up per partner in the index of lines by account and partner, which stops at
+    # its first line, where a list of the distinct partners of the lines reads them all
     rows = env.execute_query(
         SQL(
             """
-        SELECT DISTINCT COALESCE(p.commercial_partner_id, l.partner_id)
-          FROM account_move_line l
-          JOIN account_account a ON a.id = l.account_id
-          JOIN res_partner p ON p.id = l.partner_id
-         WHERE l.company_id = %(company)s AND l.parent_state = 'posted'
-           AND a.account_type = 'asset_receivable'
+        SELECT DISTINCT COALESCE(p.commercial_partner_id, p.id)
+          FROM res_partner p
+         WHERE EXISTS (
+               SELECT 1 FROM account_move_line l
+                WHERE l.account_id = ANY(ARRAY(
+                      SELECT a.id FROM account_account a
+                        JOIN account_account_res_company_rel r ON r.account_account_id = a.id
+                       WHERE a.account_type = 'asset_receivable'
+                         AND r.res_company_id = %(root)s))
+                  AND l.partner_id = p.id
+                  AND l.company_id = %(company)s AND l.parent_state = 'posted')
          UNION
         SELECT partner_id FROM ar_customer_stat WHERE company_id = %(company)s
          ORDER BY 1
         """,
             company=company.id,
+            root=company.root_id.id,
         )
     )
     ids = [row[0] for row in rows]
