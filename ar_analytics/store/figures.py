@@ -34,19 +34,35 @@ def _figure_columns(env, model, figures, as_of=None, now=None):
     return columns
 
 
+def _partner_columns(env, partner_ids):
+    """Writer columns of the customer rows' stored related fields (salesperson, sales team,
+    country, industry), filled here since the rows are written in SQL."""
+    env["res.partner"].flush_model(["user_id", "country_id", "industry_id"])
+    env["res.users"].flush_model(["sale_team_id"])
+    rows = env.execute_query(
+        SQL(
+            """
+        SELECT p.id, p.user_id, u.sale_team_id, p.country_id, p.industry_id
+          FROM res_partner p LEFT JOIN res_users u ON u.id = p.user_id
+         WHERE p.id = ANY(%s)
+        """,
+            array(partner_ids, "int4"),
+        )
+    )
+    related = {row[0]: row[1:] for row in rows}
+    values = [related.get(partner, (None,) * 4) for partner in partner_ids]
+    names = ("user_id", "team_id", "country_id", "industry_id")
+    return {name: ([row[i] for row in values], "int4") for i, name in enumerate(names)}
+
+
 def write_customers(env, company, as_of, now, figures, partner_ids):
     """Upsert a row of ``ar.customer.stat`` per customer of ``figures`` and delete the rows
     of the scope (``partner_ids``, or the company) whose customer left it. Returns the ids
     of the rows written."""
-    partners = env["res.partner"].sudo().browse(figures.index.tolist())
     columns = {
         "partner_id": (figures.index.tolist(), "int4"),
         "company_id": ([company.id] * len(figures), "int4"),
-        # stored related fields, filled here since rows are written in SQL
-        "user_id": ([p.user_id.id or None for p in partners], "int4"),
-        "team_id": ([p.user_id.sale_team_id.id or None for p in partners], "int4"),
-        "country_id": ([p.country_id.id or None for p in partners], "int4"),
-        "industry_id": ([p.industry_id.id or None for p in partners], "int4"),
+        **_partner_columns(env, figures.index.tolist()),
         **_figure_columns(env, "ar.customer.stat", figures, as_of, now),
     }
     compare = [n for n in columns if n not in ("partner_id", "company_id", "computed_at")]
