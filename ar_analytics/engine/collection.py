@@ -30,7 +30,7 @@ from .collection_signals import (
     found_signals,
     worst_severity,
 )
-from .constants import BASIS_DUE, SEVERITY_RANK
+from .constants import BASIS_DUE, DEFAULT_PROMISE_GRACE_DAYS, SEVERITY_RANK
 from .settlement import prepare_frames, settle_prepared
 
 # The storage of the signals found is read here, with the run that finds them.
@@ -89,7 +89,7 @@ class Settings:
     basis: str = BASIS_DUE
     thresholds: signals.SignalThresholds = field(default_factory=signals.SignalThresholds)
     bucket_ids: dict = field(default_factory=dict)  # bucket code -> the id the evidence names
-    promise_grace_days: int = 0
+    promise_grace_days: int = DEFAULT_PROMISE_GRACE_DAYS
     # labels of the expected cash rows, in the language they are stored in
     labels: dict = field(default_factory=lambda: dict(expected.CASH_LABELS))
 

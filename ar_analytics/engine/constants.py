@@ -122,6 +122,8 @@ GRADE_POLICIES = {
 GRADE_POLICY_LABELS = tuple(policy for _grade, policy in sorted(GRADE_POLICIES.items()))
 #: Overdue credit rule: block while an item is more than this many days past due.
 DEFAULT_OVERDUE_DAYS = 60
+#: Broken promise: days after the promised date before an unkept promise counts.
+DEFAULT_PROMISE_GRACE_DAYS = 3
 
 # Early-warning signals (metrics.md section 7, docs/metrics.md "Early-warning signals").
 #: Severity of a signal, from the mildest.

@@ -38,6 +38,7 @@ from . import ir_module_module
 from . import ar_dunning_level
 from . import ar_dunning_state
 from . import ar_dunning_reminder
+from . import ar_dunning_reminder_line
 from . import ar_dunning_run
 from . import ar_dunning_statement
 from . import ar_dunning_effect

@@ -89,7 +89,7 @@ class ResCompany(models.Model):
     )
     ar_promise_grace_days = fields.Integer(
         "Promise grace days",
-        default=3,
+        default=constants.DEFAULT_PROMISE_GRACE_DAYS,
         help="Days after a promised payment date before an unkept promise counts as broken.",
         groups=INTERNAL_GROUP,
     )

@@ -18,7 +18,7 @@ from ..models.ar_security import FIGURE_GROUPS, check_groups
 class ReportAgedReceivables(models.AbstractModel):
     """Aged receivables as of a date: one row per customer with the buckets, totals and
     shares, optionally the open items and the amounts per currency. Figures come from the
-    engine as of the date (``ar.refresh._compute``), so any past date is exact."""
+    engine as of the date (``ar.refresh._open_items``), so any past date is exact."""
 
     _name = "report.ar_analytics.report_aged_receivables"
     _description = "Aged receivables report"

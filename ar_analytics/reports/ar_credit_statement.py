@@ -5,12 +5,6 @@ from odoo import api, fields, models
 #: months of collection trend on the internal statement
 TREND_MONTHS = 12
 RECENT_PAYMENT_DAYS = 90
-#: reports with one document per record, converted to PDF one record at a time
-PER_RECORD_REPORTS = (
-    "ar_analytics.report_credit_statement",
-    "ar_analytics.report_credit_statement_internal",
-    "ar_analytics.report_dunning_letter",
-)
 
 
 class ReportCreditStatement(models.AbstractModel):
@@ -100,71 +94,4 @@ class ReportCreditStatement(models.AbstractModel):
             "recent_days": RECENT_PAYMENT_DAYS,
             "show_internal": internal,
             "statements": {p.id: self._statement(p, company, as_of, internal) for p in partners},
-        }
-
-
-class ReportCreditStatementInternal(models.AbstractModel):
-    """The same statement with the customer's credit grade, score and tier, for internal
-    use (credit reviews)."""
-
-    _name = "report.ar_analytics.report_credit_statement_internal"
-    _inherit = "report.ar_analytics.report_credit_statement"
-    _description = "Customer credit statement (internal)"
-
-    show_internal = True
-
-
-class IrActionsReport(models.Model):
-    _inherit = "ir.actions.report"
-
-    def _render_qweb_pdf_prepare_streams(self, report_ref, data, res_ids=None):
-        """Several customers' statements: one wkhtmltopdf call per customer, which Odoo's
-        ``_render_qweb_pdf`` then merges. Without patched Qt (Debian's build), wkhtmltopdf
-        cannot convert several documents in one call."""
-        report = self._get_report(report_ref)
-        if report.report_name not in PER_RECORD_REPORTS or len(set(res_ids or ())) < 2:
-            return super()._render_qweb_pdf_prepare_streams(report_ref, data, res_ids=res_ids)
-        streams = {}
-        printed = set()
-        records = self.env[report.model].browse(res_ids)
-        for record in records:
-            if record.id in streams:
-                continue
-            # contacts of one company share its statement: printed once
-            key = record.commercial_partner_id if report.model == "res.partner" else record
-            if key in printed:
-                streams[record.id] = {"stream": None, "attachment": None}
-                continue
-            printed.add(key)
-            one = super()._render_qweb_pdf_prepare_streams(
-                report_ref, dict(data or {}), res_ids=record.ids
-            )
-            streams[record.id] = one[record.id]
-        return streams
-
-
-class ReportDunningLetter(models.AbstractModel):
-    """Dunning letters: the level's text for each reminder, in the company's letterhead."""
-
-    _name = "report.ar_analytics.report_dunning_letter"
-    _description = "Dunning letter"
-
-    @api.model
-    def _get_report_values(self, docids, data=None):
-        reminders = self.env["ar.dunning.reminder"].browse(docids)
-        run = self.env["ar.dunning.run"].sudo()
-        statement = self.env["report.ar_analytics.report_credit_statement"]
-        return {
-            "doc_ids": reminders.ids,
-            "doc_model": "ar.dunning.reminder",
-            "docs": reminders,
-            "subjects": run._render(reminders, "subject"),
-            "bodies": run._render(reminders, "body_html"),
-            # each letter is followed by its customer's statement, as of the letter's date
-            "statements": {
-                r.partner_id.id: statement._statement(r.partner_id, r.company_id, r.date)
-                for r in reminders
-            },
-            "recent_days": RECENT_PAYMENT_DAYS,
-            "show_internal": False,
         }
