@@ -2,6 +2,9 @@ from odoo import fields, models
 
 
 class ArDunningReminderLine(models.Model):
+    """An item a reminder listed, with its days past due and amount due on the reminder's
+    date: the log that keeps an item from triggering the same level twice."""
+
     _name = "ar.dunning.reminder.line"
     _description = "Dunning reminder item"
     _order = "reminder_id, due_date, id"
