@@ -1,12 +1,11 @@
-"""Dunning letters: each reminder's text followed by its customer's statement."""
-
 from odoo import api, models
 
 from .ar_credit_statement import RECENT_PAYMENT_DAYS
 
 
 class ReportDunningLetter(models.AbstractModel):
-    """Dunning letters: the level's text for each reminder, in the company's letterhead."""
+    """Dunning letters: the level's text for each reminder, in the company's letterhead,
+    followed by the customer's statement as of the letter's date."""
 
     _name = "report.ar_analytics.report_dunning_letter"
     _description = "Dunning letter"

@@ -6,6 +6,9 @@ from ..engine.constants import DUNNING_CHANNEL_LABELS
 
 
 class ArDunningProcessLine(models.TransientModel):
+    """One customer's reminder as today's run would send it: level, channel, the items
+    listed and a preview of the text; the collector unticks what not to send."""
+
     _name = "ar.dunning.process.line"
     _description = "Reminder to process"
     _order = "level_days, amount desc, id"
